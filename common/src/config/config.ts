@@ -1,0 +1,137 @@
+/**
+ * Typed, validated configuration. A service declares its variables once (`ConfigSpec`); `loadConfig`
+ * is the only reader of the environment, and a missing or bad variable stops start-up with a line
+ * that names it.
+ */
+
+/** One variable: its documentation, type, default, and whether it may be absent. */
+export interface VariableSpec {
+  /** What the variable is for (shown in errors and docs). */
+  doc: string;
+  type?: 'string' | 'int' | 'number' | 'boolean' | 'url';
+  /** Used when the variable is unset or empty; a variable with a default is not required. */
+  default?: string | number | boolean;
+  /** The variable may be absent (its value is then `undefined`). */
+  optional?: boolean;
+  /** Never logged. */
+  secret?: boolean;
+  /** Lower bound for int/number. */
+  min?: number;
+  /** For url: allowed protocols, e.g. ['postgres:', 'postgresql:']. */
+  protocols?: string[];
+}
+
+/** Maps variable names to their specs. */
+export type ConfigSpec = Record<string, VariableSpec>;
+
+type ValueOf<V extends VariableSpec> = V['type'] extends 'int' | 'number'
+  ? number
+  : V['type'] extends 'boolean'
+    ? boolean
+    : string;
+
+/** The typed configuration object a spec describes. */
+export type ConfigOf<S extends ConfigSpec> = {
+  readonly [K in keyof S]: S[K] extends { default: unknown }
+    ? ValueOf<S[K]>
+    : S[K] extends { optional: true }
+      ? ValueOf<S[K]> | undefined
+      : ValueOf<S[K]>;
+};
+
+/** Thrown by `loadConfig`; its message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Declares a spec with its literal types kept, so `ConfigOf` can infer the config's shape. */
+export function defineConfig<S extends ConfigSpec>(spec: S): S {
+  return spec;
+}
+
+/** True when the variable must be set: it has no default and is not optional. */
+export function isRequired(spec: VariableSpec): boolean {
+  return spec.default === undefined && !spec.optional;
+}
+
+/** Reads and validates every variable of `spec` from `env`; throws `ConfigError` naming each problem. */
+export function loadConfig<S extends ConfigSpec>(
+  spec: S,
+  env: Record<string, string | undefined> = process.env,
+): ConfigOf<S> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(spec)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if (v.default !== undefined) out[name] = v.default;
+      else if (v.optional) out[name] = undefined;
+      else problems.push(`${name} is required (${v.doc})`);
+      continue;
+    }
+    const parsed = parseValue(name, raw, v);
+    if ('problem' in parsed) problems.push(parsed.problem);
+    else out[name] = parsed.value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as ConfigOf<S>;
+}
+
+function parseValue(name: string, raw: string, v: VariableSpec): { value: unknown } | { problem: string } {
+  switch (v.type ?? 'string') {
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      const ok = v.type === 'int' ? Number.isInteger(n) : Number.isFinite(n);
+      if (!ok) return { problem: `${name} must be ${v.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"` };
+      if (v.min !== undefined && n < v.min) return { problem: `${name} must be at least ${v.min}, got ${n}` };
+      return { value: n };
+    }
+    case 'boolean':
+      if (/^(true|1|yes)$/i.test(raw)) return { value: true };
+      if (/^(false|0|no)$/i.test(raw)) return { value: false };
+      return { problem: `${name} must be true or false, got "${raw}"` };
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return { problem: `${name} must be a URL` };
+      }
+      if (v.protocols && !v.protocols.includes(url.protocol)) {
+        return { problem: `${name} must use ${v.protocols.join(' or ')}, got ${url.protocol}` };
+      }
+      return { value: raw };
+    }
+    default:
+      return { value: raw };
+  }
+}
+
+/** The variables every service reads; a service spreads this into its own spec. */
+export const serviceConfigSpec = defineConfig({
+  PORT: { doc: 'HTTP port to listen on', type: 'int', default: 3000, min: 0 },
+  DATABASE_URL: {
+    doc: "PostgreSQL URL of this service's own database",
+    type: 'url',
+    protocols: ['postgres:', 'postgresql:'],
+    secret: true,
+  },
+  NATS_URL: { doc: 'NATS server URL(s), comma-separated', type: 'string' },
+  NATS_CLIENT_NAME: { doc: 'Name this process gives NATS (the pod name in Kubernetes)', optional: true },
+  NATS_STREAM_REPLICAS: { doc: 'Replicas of the event stream when this service creates it', type: 'int', default: 1, min: 1 },
+  LOG_LEVEL: { doc: 'pino log level', default: 'info' },
+  SHUTDOWN_TIMEOUT_MS: { doc: 'Longest graceful shutdown before a forced exit', type: 'int', default: 10000, min: 100 },
+  OUTBOX_RETENTION_HOURS: {
+    doc: 'How long published events stay in the outbox as an audit trail (and for republishing)',
+    type: 'number',
+    default: 168,
+    min: 0,
+  },
+});
+
+/** The typed common part of every service's configuration. */
+export type ServiceConfig = ConfigOf<typeof serviceConfigSpec>;

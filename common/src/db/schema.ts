@@ -1,0 +1,57 @@
+/**
+ * The messaging tables every service database holds. They belong to common and are migrated by
+ * common's own migrations (`src/db/migrations`), before the service's.
+ */
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** Events committed with the state change that caused them, waiting for (or kept after) publishing. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    /** The event id: JetStream message id and consumers' inbox key. */
+    id: uuid('id').primaryKey(),
+    /** Publishing order among due rows. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    subject: text('subject').notNull(),
+    data: jsonb('data').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Not published before this time (scheduled events); also pushed back after a failed attempt. */
+    notBefore: timestamp('not_before', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('outbox_due_idx').on(t.notBefore, t.seq).where(sql`${t.publishedAt} is null`),
+    index('outbox_published_idx').on(t.publishedAt).where(sql`${t.publishedAt} is not null`),
+    index('outbox_occurred_idx').on(t.occurredAt),
+  ],
+);
+
+/** Events a consumer has applied; inserted in the same transaction as the effect. */
+export const inbox = pgTable(
+  'inbox',
+  {
+    consumer: text('consumer').notNull(),
+    eventId: uuid('event_id').notNull(),
+    subject: text('subject').notNull(),
+    processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] }), index('inbox_processed_idx').on(t.processedAt)],
+);
+
+/** Events that can never be processed, with the reason; kept for a human to look at. */
+export const deadLetters = pgTable('dead_letters', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  consumer: text('consumer').notNull(),
+  subject: text('subject').notNull(),
+  /** Null when the message was too broken to carry one. */
+  eventId: text('event_id'),
+  /** The raw message body, as received. */
+  payload: text('payload').notNull(),
+  reason: text('reason').notNull(),
+  deliveries: integer('deliveries').notNull(),
+  streamSeq: integer('stream_seq'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

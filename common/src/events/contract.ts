@@ -1,0 +1,70 @@
+import Ajv, { type JSONSchemaType, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+/** Every event travels in this envelope; `id` is the JetStream message id and the consumers' inbox key. */
+export interface EventEnvelope<S extends string = string, D = unknown> {
+  /** UUID, unique per event. */
+  id: string;
+  subject: S;
+  /** ISO 8601 UTC time the state change committed. */
+  occurredAt: string;
+  data: D;
+}
+
+/** One event contract: its subject, payload type and the JSON Schema that checks it at runtime. */
+export interface EventContract<S extends string = string, D = unknown> {
+  readonly subject: S;
+  readonly description: string;
+  readonly schema: JSONSchemaType<D>;
+  /** Checks a payload; returns the problems, empty when valid. */
+  validate(data: unknown): string[];
+}
+
+// multipleOfPrecision: prices are decimals with at most 2 places, checked as multiples of 0.01.
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, multipleOfPrecision: 8 });
+addFormats(ajv, ['uuid', 'date-time']);
+
+/** Declares an event contract; the compiler checks that `schema` matches the payload type `D`. */
+export function defineEvent<S extends string, D>(def: {
+  subject: S;
+  description: string;
+  schema: JSONSchemaType<D>;
+}): EventContract<S, D> {
+  let compiled: ValidateFunction<D> | undefined;
+  return {
+    ...def,
+    validate(data: unknown): string[] {
+      compiled ??= ajv.compile(def.schema);
+      if (compiled(data)) return [];
+      return (compiled.errors ?? []).map((e) => `${e.instancePath || '(payload)'} ${e.message ?? 'is invalid'}`);
+    },
+  };
+}
+
+/** JSON Schema of the envelope, without the payload (each subject's schema covers `data`). */
+export const envelopeSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'Ticketing event envelope',
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    subject: { type: 'string' },
+    occurredAt: { type: 'string', format: 'date-time' },
+    data: { type: 'object' },
+  },
+  required: ['id', 'subject', 'occurredAt', 'data'],
+  additionalProperties: false,
+} as const;
+
+const validateEnvelopeFn = ajv.compile(envelopeSchema);
+
+/** Checks the envelope's shape (not the payload); returns the problems, empty when valid. */
+export function validateEnvelope(value: unknown): string[] {
+  if (validateEnvelopeFn(value)) return [];
+  return (validateEnvelopeFn.errors ?? []).map((e) => `envelope${e.instancePath} ${e.message ?? 'is invalid'}`);
+}
+
+// Shared schema pieces.
+export const uuidSchema = { type: 'string', format: 'uuid' } as const;
+export const versionSchema = { type: 'integer', minimum: 0 } as const;
+export const priceSchema = { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000, multipleOf: 0.01 } as const;

@@ -1,0 +1,23 @@
+export type { UserPayload } from './types';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
+export { requestContext } from './request-context';
+export { errorHandler } from './error-handler';
+export { notFoundHandler } from './not-found-handler';
+export { validateRequest } from './validate-request';
+export { rejectUnknownFields, type RejectUnknownFieldsOptions } from './reject-unknown-fields';
+export { jsonBody, type JsonBodyOptions } from './json-body';
+export {
+  SESSION_COOKIE,
+  signSession,
+  verifySession,
+  setSessionCookie,
+  clearSessionCookie,
+  encodeSessionCookie,
+  decodeSessionCookie,
+  type SignSessionOptions,
+} from './session';
+export { currentUser } from './current-user';
+export { requireAuth } from './require-auth';
+export { createMetrics, type Metrics } from './metrics';
+export { healthRoutes, type HealthOptions } from './health';
+export { createApp, type CreateAppOptions } from './create-app';

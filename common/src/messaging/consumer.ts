@@ -1,0 +1,290 @@
+import { EventEmitter } from 'node:events';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+import type { Database, Tx } from '../db/database';
+import { deadLetters, inbox } from '../db/schema';
+import { contractFor, type EventData, type Subject } from '../events/catalog';
+import { validateEnvelope, type EventEnvelope } from '../events/contract';
+import { STREAM_NAME, isNotFound } from './nats';
+import { NotYetApplicableError } from './versioning';
+
+/** What a handler gets besides the transaction and the event. */
+export interface HandlerContext {
+  logger: Logger;
+  /** 1 on first delivery. */
+  deliveryCount: number;
+}
+
+/** A consumer of one subject: its handler runs in the transaction that records the event in the inbox. */
+export interface ConsumerDefinition<S extends Subject = Subject> {
+  subject: S;
+  /** Names the consumer in logs and in the inbox; defaults to the subject. */
+  name?: string;
+  handle(tx: Tx, event: EventEnvelope<S, EventData<S>>, ctx: HandlerContext): Promise<void>;
+}
+
+/** Declares a consumer of `subject` (the handler's event type follows from the subject). */
+export function defineConsumer<S extends Subject>(
+  subject: S,
+  handle: ConsumerDefinition<S>['handle'],
+  options: { name?: string } = {},
+): ConsumerDefinition<S> {
+  return { subject, handle, name: options.name };
+}
+
+/** Options of a running consumer. */
+export interface EventConsumerOptions<S extends Subject> {
+  /** The service; all its replicas share one durable consumer per subject. */
+  service: string;
+  definition: ConsumerDefinition<S>;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  db: Database;
+  logger: Logger;
+  /** Deliveries of a failing event before it is dead-lettered. */
+  maxDeliveries?: number;
+  /** Deliveries of an event waiting for an earlier version before it is dead-lettered. */
+  maxVersionWaits?: number;
+  /** Time the server waits for an ack before redelivering. */
+  ackWaitMs?: number;
+  /** Messages handled at once by this instance. */
+  concurrency?: number;
+}
+
+/** Signals a consumer emits (tests and metrics wait on them). */
+export interface ConsumerSignals {
+  handled: [EventEnvelope];
+  duplicate: [EventEnvelope];
+  retry: [{ event?: EventEnvelope; error: unknown; deliveryCount: number }];
+  deferred: [{ event: EventEnvelope; deliveryCount: number }];
+  'dead-lettered': [{ eventId?: string; reason: string }];
+}
+
+/** The durable consumer name of a service's subscription to a subject. */
+export function durableName(service: string, subject: string): string {
+  return `${service}_${subject}`.replace(/[.*>\s]/g, '-');
+}
+
+/**
+ * Runs one durable pull consumer. Every event is handled in one database transaction together
+ * with its inbox row (a repeat finds the row and is skipped) and the events the handler emits;
+ * the message is acked only after that commits. Failures are retried with backoff; an event that
+ * fails its schema, or keeps failing, goes to `dead_letters` with the reason and is terminated.
+ */
+export class EventConsumer<S extends Subject = Subject> {
+  readonly events = new EventEmitter<ConsumerSignals>();
+  readonly durable: string;
+  readonly inboxName: string;
+  private readonly maxDeliveries: number;
+  private readonly maxVersionWaits: number;
+  private readonly ackWaitMs: number;
+  private readonly concurrency: number;
+  private readonly log: Logger;
+  private messages?: ConsumerMessages;
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: EventConsumerOptions<S>) {
+    const { service, definition } = options;
+    this.durable = durableName(service, definition.name ?? definition.subject);
+    this.inboxName = `${service}:${definition.name ?? definition.subject}`;
+    this.maxDeliveries = options.maxDeliveries ?? 10;
+    this.maxVersionWaits = options.maxVersionWaits ?? 60;
+    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.log = options.logger.child({ consumer: this.inboxName, subject: definition.subject });
+  }
+
+  /** Creates the durable consumer, or updates its settings; safe to run from every replica. */
+  async ensure(): Promise<void> {
+    const { jsm, definition } = this.options;
+    const config = {
+      durable_name: this.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: definition.subject,
+      ack_wait: nanos(this.ackWaitMs),
+      // Unlimited on the server: the consumer itself decides when an event is poison.
+      max_deliver: -1,
+      max_ack_pending: 1000,
+    };
+    try {
+      await jsm.consumers.info(STREAM_NAME, this.durable);
+      await jsm.consumers.update(STREAM_NAME, this.durable, { ack_wait: config.ack_wait, max_ack_pending: 1000 });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.consumers.add(STREAM_NAME, config);
+    }
+  }
+
+  /** Starts pulling and handling messages. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.ensure();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops pulling, then waits for the handlers in flight to finish. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.messages?.stop();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    const js = jetstream(this.options.nc);
+    while (this.running) {
+      try {
+        const consumer = await js.consumers.get(STREAM_NAME, this.durable);
+        this.messages = await consumer.consume({ max_messages: Math.max(16, this.concurrency * 4) });
+        for await (const m of this.messages) {
+          if (this.concurrency === 1) {
+            await this.track(this.process(m));
+          } else {
+            while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+            void this.track(this.process(m));
+          }
+          if (!this.running) break;
+        }
+      } catch (err) {
+        if (!this.running) break;
+        this.log.warn({ err }, 'consumer interrupted, resuming');
+        await new Promise((r) => setTimeout(r, 500));
+        await this.ensure().catch((e) => this.log.warn({ err: e }, 'could not ensure consumer'));
+      }
+    }
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    return p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Handles one message; never throws. */
+  async process(m: JsMsg): Promise<void> {
+    const deliveryCount = m.info.deliveryCount;
+    const raw = m.string();
+    const decoded = this.decode(raw, m.subject);
+    if ('problem' in decoded) {
+      await this.deadLetter(m, raw, decoded.problem, decoded.eventId);
+      return;
+    }
+    const event = decoded.event;
+    const log = this.log.child({ eventId: event.id });
+    try {
+      const applied = await this.options.db.transaction(async (tx) => {
+        const fresh = await tx
+          .insert(inbox)
+          .values({ consumer: this.inboxName, eventId: event.id, subject: event.subject })
+          .onConflictDoNothing()
+          .returning({ eventId: inbox.eventId });
+        if (fresh.length === 0) return false;
+        await this.options.definition.handle(tx, event, { logger: log, deliveryCount });
+        return true;
+      });
+      m.ack();
+      if (applied) {
+        log.debug('event handled');
+        this.events.emit('handled', event);
+      } else {
+        log.debug('repeat event skipped');
+        this.events.emit('duplicate', event);
+      }
+    } catch (err) {
+      if (err instanceof NotYetApplicableError) {
+        if (deliveryCount >= this.maxVersionWaits) {
+          await this.deadLetter(m, raw, `waited ${deliveryCount} deliveries: ${err.message}`, event.id);
+          return;
+        }
+        m.nak(Math.min(2_000, 25 * 2 ** Math.min(deliveryCount - 1, 10)));
+        this.events.emit('deferred', { event, deliveryCount });
+        return;
+      }
+      const transient = isTransient(err);
+      if (!transient && deliveryCount >= this.maxDeliveries) {
+        await this.deadLetter(m, raw, `failed after ${deliveryCount} deliveries: ${describe(err)}`, event.id);
+        return;
+      }
+      log.warn({ err, deliveryCount, transient }, 'event handler failed, will retry');
+      m.nak(retryDelay(deliveryCount));
+      this.events.emit('retry', { event, error: err, deliveryCount });
+    }
+  }
+
+  private decode(raw: string, subject: string): { event: EventEnvelope<S, EventData<S>> } | { problem: string; eventId?: string } {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { problem: 'body is not JSON' };
+    }
+    const eventId = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : undefined;
+    const envelopeProblems = validateEnvelope(value);
+    if (envelopeProblems.length > 0) return { problem: `invalid envelope: ${envelopeProblems.join('; ')}`, eventId };
+    const envelope = value as EventEnvelope;
+    if (envelope.subject !== subject || subject !== this.options.definition.subject) {
+      return { problem: `subject mismatch: envelope says ${envelope.subject}, message was on ${subject}`, eventId };
+    }
+    const problems = contractFor(subject)?.validate(envelope.data) ?? ['unknown subject'];
+    if (problems.length > 0) return { problem: `payload fails its schema: ${problems.join('; ')}`, eventId };
+    return { event: envelope as EventEnvelope<S, EventData<S>> };
+  }
+
+  private async deadLetter(m: JsMsg, raw: string, reason: string, eventId?: string): Promise<void> {
+    try {
+      await this.options.db.insert(deadLetters).values({
+        consumer: this.inboxName,
+        subject: m.subject,
+        eventId: eventId ?? null,
+        payload: raw.slice(0, 1_000_000),
+        reason: reason.slice(0, 2000),
+        deliveries: m.info.deliveryCount,
+        streamSeq: m.seq,
+      });
+    } catch (err) {
+      // Not recorded, so not terminated: it comes back and is dead-lettered once the database answers.
+      this.log.error({ err }, 'could not record dead letter, will retry');
+      m.nak(retryDelay(m.info.deliveryCount));
+      return;
+    }
+    // nats-server 2.9 does not understand a reason on term().
+    m.term();
+    this.log.error({ eventId, reason, streamSeq: m.seq }, 'event dead-lettered');
+    this.events.emit('dead-lettered', { eventId, reason });
+  }
+}
+
+/** Backoff before redelivering a failed event: 200 ms doubling up to 10 s. */
+function retryDelay(deliveryCount: number): number {
+  return Math.min(10_000, 200 * 2 ** Math.min(deliveryCount - 1, 10));
+}
+
+/** Errors that say nothing about the event: the database is unreachable, restarting, or a transaction lost a race. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: unknown };
+  const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code;
+  if (typeof code === 'string') {
+    if (/^(08|57P|53|40001|40P01)/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+    String(e?.message ?? '') + String((e?.cause as Error | undefined)?.message ?? ''),
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,275 @@
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import { OUTBOX_CHANNEL } from './outbox';
+
+/** Options of an outbox relay. */
+export interface RelayOptions {
+  pool: Pool;
+  js: JetStreamClient;
+  logger: Logger;
+  /** Rows claimed per transaction. */
+  batchSize?: number;
+  /** Fallback poll when no notification arrives (a missed NOTIFY, a scheduled row coming due). */
+  pollIntervalMs?: number;
+  /** Published rows are deleted after this long (0 keeps them forever). */
+  retentionMs?: number;
+  /** Inbox rows are deleted after this long (0 keeps them forever). Must outlast `retentionMs`, so republished events are still recognised. */
+  inboxRetentionMs?: number;
+  /** How long to wait for JetStream's ack of one publish. */
+  publishTimeoutMs?: number;
+  /** Called after every batch (metrics, tests). */
+  onBatch?: (result: { published: number; failed: number }) => void;
+}
+
+interface ClaimedRow {
+  id: string;
+  subject: string;
+  data: unknown;
+  occurred_at: Date;
+  attempts: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Publishes committed outbox rows to JetStream. Rows are claimed with FOR UPDATE SKIP LOCKED in a
+ * transaction that stays open until JetStream has acked them, so any number of relays, in any
+ * number of processes, can share one database: a row is never claimed twice at once, and a relay
+ * that dies mid-batch leaves its rows unpublished for the next one. The event id is the JetStream
+ * message id, so a row sent twice (crash after the ack, before the commit) is dropped by the stream.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionMs: number;
+  private readonly inboxRetentionMs: number;
+  private readonly publishTimeoutMs: number;
+  private listener?: PoolClient;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private woken = false;
+  private failures = 0;
+  private lastCleanup = 0;
+
+  constructor(private readonly options: RelayOptions) {
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+    this.inboxRetentionMs = options.inboxRetentionMs ?? 30 * 24 * 3600_000;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+  }
+
+  /** Starts listening for commits and publishing; returns once listening. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight, if any, has finished. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.notify();
+    await this.loop;
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) {
+      await listener.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => undefined);
+      listener.release();
+    }
+  }
+
+  /** Claims and publishes one batch of due rows; returns how many were published. */
+  async publishBatch(): Promise<{ published: number; failed: number }> {
+    const client = await this.options.pool.connect();
+    let published = 0;
+    let failed = 0;
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<ClaimedRow>(
+        `select id, subject, data, occurred_at, attempts from outbox
+          where published_at is null and not_before <= now()
+          order by seq limit $1 for update skip locked`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('commit');
+        return { published, failed };
+      }
+      const results = await Promise.allSettled(rows.map((row) => this.publishRow(row)));
+      const ok: string[] = [];
+      const bad: { id: string; error: string; delayMs: number }[] = [];
+      results.forEach((r, i) => {
+        const row = rows[i]!;
+        if (r.status === 'fulfilled') ok.push(row.id);
+        else bad.push({ id: row.id, error: errorText(r.reason), delayMs: backoff(row.attempts + 1) });
+      });
+      if (ok.length > 0) {
+        await client.query(
+          'update outbox set published_at = now(), attempts = attempts + 1, last_error = null where id = any($1::uuid[])',
+          [ok],
+        );
+      }
+      for (const b of bad) {
+        await client.query(
+          `update outbox set attempts = attempts + 1, last_error = $2,
+             not_before = now() + make_interval(secs => $3::double precision / 1000) where id = $1`,
+          [b.id, b.error, b.delayMs],
+        );
+      }
+      await client.query('commit');
+      published = ok.length;
+      failed = bad.length;
+      if (failed > 0) this.options.logger.warn({ failed, error: bad[0]!.error }, 'outbox publish failed, will retry');
+      return { published, failed };
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+      this.options.onBatch?.({ published, failed });
+    }
+  }
+
+  /** Milliseconds until the earliest unpublished row is due (0 when one is due now), or undefined when none. */
+  async nextDueInMs(): Promise<number | undefined> {
+    const { rows } = await this.options.pool.query<{ ms: number | null }>(
+      `select greatest(0, extract(epoch from (min(not_before) - now())) * 1000)::float8 as ms
+         from outbox where published_at is null`,
+    );
+    return rows[0]?.ms ?? undefined;
+  }
+
+  /** Deletes published rows past retention and inbox rows past theirs, a bounded number at a time. */
+  async cleanup(): Promise<{ outbox: number; inbox: number }> {
+    let outbox = 0;
+    let inbox = 0;
+    if (this.retentionMs > 0) {
+      const r = await this.options.pool.query(
+        `delete from outbox where id in (select id from outbox where published_at is not null
+           and published_at < now() - make_interval(secs => $1::double precision / 1000) limit 5000)`,
+        [this.retentionMs],
+      );
+      outbox = r.rowCount ?? 0;
+    }
+    if (this.inboxRetentionMs > 0) {
+      const r = await this.options.pool.query(
+        `delete from inbox where ctid in (select ctid from inbox
+           where processed_at < now() - make_interval(secs => $1::double precision / 1000) limit 5000)`,
+        [this.inboxRetentionMs],
+      );
+      inbox = r.rowCount ?? 0;
+    }
+    return { outbox, inbox };
+  }
+
+  private async publishRow(row: ClaimedRow): Promise<void> {
+    const body = JSON.stringify({
+      id: row.id,
+      subject: row.subject,
+      occurredAt: new Date(row.occurred_at).toISOString(),
+      data: row.data,
+    });
+    const h = natsHeaders();
+    h.set('Content-Type', 'application/json');
+    // Retries go through the outbox (with backoff), not through the client.
+    await this.options.js.publish(row.subject, body, {
+      msgID: row.id,
+      headers: h,
+      timeout: this.publishTimeoutMs,
+      retries: 0,
+    });
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      const listener = await this.options.pool.connect();
+      listener.on('notification', () => this.notify());
+      // A dropped listener connection falls back to polling until the next reconnect attempt.
+      listener.on('error', (err) => {
+        this.options.logger.warn({ err }, 'outbox listener lost its connection');
+        if (this.listener === listener) this.listener = undefined;
+        listener.release(err);
+      });
+      await listener.query(`listen ${OUTBOX_CHANNEL}`);
+      this.listener = listener;
+    } catch (err) {
+      this.options.logger.warn({ err }, 'outbox relay could not listen, polling instead');
+    }
+  }
+
+  private notify(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    if (this.woken || !this.running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let delay = this.pollIntervalMs;
+      try {
+        if (!this.listener) await this.listen();
+        const { published, failed } = await this.publishBatch();
+        if (failed > 0 && published === 0) {
+          this.failures += 1;
+          delay = backoff(this.failures);
+        } else {
+          this.failures = 0;
+          if (published >= this.batchSize) continue;
+          const due = await this.nextDueInMs();
+          // A due row we could not claim is another relay's right now: look again shortly.
+          if (due !== undefined) delay = Math.min(this.pollIntervalMs, published === 0 ? Math.max(due, 50) : due);
+        }
+        if (Date.now() - this.lastCleanup > 60_000) {
+          this.lastCleanup = Date.now();
+          await this.cleanup();
+        }
+      } catch (err) {
+        this.failures += 1;
+        delay = backoff(this.failures);
+        this.options.logger.error({ err }, 'outbox relay batch failed, will retry');
+      }
+      await this.sleep(delay);
+    }
+  }
+}
+
+/** Exponential backoff with jitter: 100 ms, 200 ms, … up to 30 s. */
+export function backoff(attempt: number): number {
+  const base = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt - 1, 20));
+  return Math.round(base / 2 + (Math.random() * base) / 2);
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 1000);
+}
+
+/**
+ * Marks retained events published since `since` for publishing again (JetStream can lose acked
+ * writes in a machine crash). Consumers' inboxes drop the ones they already applied.
+ */
+export async function republishSince(pool: Pool, since: Date): Promise<number> {
+  const r = await pool.query(
+    `update outbox set published_at = null, not_before = now() where published_at is not null and occurred_at >= $1`,
+    [since],
+  );
+  await pool.query(`select pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+  return r.rowCount ?? 0;
+}

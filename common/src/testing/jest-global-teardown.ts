@@ -1,0 +1,1 @@
+export { teardownTestPostgres as default } from './test-database';
