@@ -1,0 +1,171 @@
+import crypto from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { publishRaw, publishTestEvent, startTestConsumer, type TestConsumer } from '../../testing/events';
+import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
+import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
+import { waitFor } from '../../testing/wait-for';
+import { defineConsumer } from '../consumer';
+import { shouldApplyVersion } from '../versioning';
+import { connectWithStream, ticketData } from './helpers';
+
+let nats: NatsServerHandle;
+let db: TestDatabase;
+let nc: NatsConnection;
+const running: TestConsumer<never>[] = [];
+
+beforeEach(async () => {
+  nats = await startNatsServer();
+  db = await createTestDatabase();
+  ({ nc } = await connectWithStream(nats.url));
+  // A replica table standing in for a service's own state.
+  await db.pool.query('create table replica (id uuid primary key, version int not null, applied int[] not null)');
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+  await nc.close();
+  await db.drop();
+  await nats.stop();
+});
+
+async function start<T extends TestConsumer<never>>(p: Promise<T>): Promise<T> {
+  const c = await p;
+  running.push(c);
+  return c;
+}
+
+/** Counts applications per event id, so "applied once" is observable. */
+const countingConsumer = defineConsumer('ticket.created', async (tx, event) => {
+  await tx.execute(
+    sql`insert into replica (id, version, applied) values (${event.data.id}, 0, array[1])
+        on conflict (id) do update set applied = replica.applied || 1`,
+  );
+});
+
+/** Applies ticket.updated versions in order, remembering the order it applied them in. */
+const versionedConsumer = defineConsumer('ticket.updated', async (tx, event) => {
+  const { rows } = await tx.execute<{ version: number }>(
+    sql`select version from replica where id = ${event.data.id} for update`,
+  );
+  if (!shouldApplyVersion(rows[0]?.version, event.data.version, 'replica')) return;
+  await tx.execute(
+    sql`insert into replica (id, version, applied) values (${event.data.id}, ${event.data.version}, array[${event.data.version}]::int[])
+        on conflict (id) do update set version = excluded.version, applied = replica.applied || excluded.version`,
+  );
+});
+
+async function applied(id: string): Promise<number[]> {
+  const r = await db.pool.query<{ applied: number[] }>('select applied from replica where id = $1', [id]);
+  return r.rows[0]?.applied ?? [];
+}
+
+describe('event consumer', () => {
+  it('applies an event received 3 times exactly once', async () => {
+    const tc = await start(startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const data = ticketData(1);
+    const envelope = { id: crypto.randomUUID(), subject: 'ticket.created', occurredAt: new Date().toISOString(), data };
+    const duplicates = Promise.all([tc.next('duplicate'), tc.next('duplicate')]);
+    // Raw publishes bypass the stream's dedup, so the consumer itself must recognise the repeats.
+    for (let i = 0; i < 3; i++) await publishRaw(nc, 'ticket.created', JSON.stringify(envelope));
+
+    await duplicates;
+    expect(await applied(data.id)).toEqual([1]);
+    const inbox = await db.pool.query('select count(*)::int as n from inbox where event_id = $1', [envelope.id]);
+    expect(inbox.rows[0].n).toBe(1);
+  });
+
+  it('retries a handler that throws and applies the event once it succeeds', async () => {
+    let calls = 0;
+    const flaky = defineConsumer('ticket.created', async (tx, event, ctx) => {
+      calls++;
+      if (ctx.deliveryCount < 3) throw new Error('downstream hiccup');
+      await countingConsumer.handle(tx, event, ctx);
+    });
+    const tc = await start(startTestConsumer(flaky, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const event = await publishTestEvent(nc, 'ticket.created', ticketData(2));
+
+    await tc.next('handled', event.id);
+    expect(calls).toBe(3);
+    expect(await applied(event.data.id)).toEqual([1]);
+  });
+
+  it('dead-letters a schema-invalid event with the reason and still handles the next one', async () => {
+    const tc = await start(startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const badId = crypto.randomUUID();
+    const bad = { id: badId, subject: 'ticket.created', occurredAt: new Date().toISOString(), data: { ...ticketData(3), price: 'free' } };
+    const deadLettered = tc.next('dead-lettered', badId);
+    await publishRaw(nc, 'ticket.created', JSON.stringify(bad));
+    await publishRaw(nc, 'ticket.created', 'this is not json');
+    const good = await publishTestEvent(nc, 'ticket.created', ticketData(4));
+
+    await deadLettered;
+    await tc.next('handled', good.id);
+    await waitFor(async () => (await db.pool.query('select count(*)::int as n from dead_letters')).rows[0].n === 2);
+    const rows = await db.pool.query('select event_id, reason, payload, consumer from dead_letters order by id');
+    expect(rows.rows[0]).toMatchObject({ event_id: badId, consumer: 'svc:ticket.created' });
+    expect(rows.rows[0].reason).toMatch(/payload fails its schema: \/price/);
+    expect(rows.rows[1]).toMatchObject({ event_id: null, reason: 'body is not JSON', payload: 'this is not json' });
+    expect(await applied(good.data.id)).toEqual([1]);
+  });
+
+  it('dead-letters an event whose handler keeps failing after the delivery limit, and goes on', async () => {
+    const doomed = crypto.randomUUID();
+    const picky = defineConsumer('ticket.created', async (tx, event, ctx) => {
+      if (event.data.id === doomed) throw new Error('cannot apply this one');
+      await countingConsumer.handle(tx, event, ctx);
+    });
+    const tc = await start(startTestConsumer(picky, { service: 'svc', natsUrl: nats.url, db: db.db, maxDeliveries: 3 }));
+    const poison = await publishTestEvent(nc, 'ticket.created', ticketData(5, { id: doomed }));
+    const next = await publishTestEvent(nc, 'ticket.created', ticketData(6));
+
+    await tc.next('handled', next.id);
+    await tc.next('dead-lettered', poison.id);
+    const rows = await db.pool.query('select reason, deliveries from dead_letters');
+    expect(rows.rows).toEqual([{ reason: 'failed after 3 deliveries: Error: cannot apply this one', deliveries: 3 }]);
+  });
+
+  it('applies versions 0 to 9 of one record delivered shuffled in version order', async () => {
+    const tc = await start(startTestConsumer(versionedConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const id = crypto.randomUUID();
+    const versions = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4];
+    const last = versions.map(() => '');
+    for (const v of versions) {
+      const e = await publishTestEvent(nc, 'ticket.updated', { ...ticketData(v, { id, version: v }), orderId: null });
+      last[v] = e.id;
+    }
+
+    await waitFor(async () => (await applied(id)).length === 10, { timeoutMs: 30_000, what: 'all versions applied' });
+    expect(await applied(id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(tc.consumer.durable).toBe('svc_ticket-updated');
+  });
+
+  it('splits messages between two instances sharing one durable consumer, applying each exactly once', async () => {
+    const seenBy = new Map<string, string[]>();
+    const instances = await Promise.all(
+      ['a', 'b'].map((name) =>
+        start(
+          startTestConsumer(
+            defineConsumer('ticket.created', async (tx, event, ctx) => {
+              seenBy.set(name, [...(seenBy.get(name) ?? []), event.id]);
+              await new Promise((r) => setTimeout(r, 5)); // long enough for the other instance to pull too
+              await countingConsumer.handle(tx, event, ctx);
+            }),
+            { service: 'svc', natsUrl: nats.url, db: db.db },
+          ),
+        ),
+      ),
+    );
+    expect(instances[0]!.consumer.durable).toBe(instances[1]!.consumer.durable);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) ids.push((await publishTestEvent(nc, 'ticket.created', ticketData(i))).data.id);
+
+    await waitFor(async () => (await db.pool.query('select count(*)::int as n from replica')).rows[0].n === 200, {
+      timeoutMs: 30_000,
+    });
+    const rows = await db.pool.query<{ applied: number[] }>('select applied from replica');
+    expect(rows.rows.every((r) => r.applied.length === 1)).toBe(true);
+    expect(seenBy.get('a')!.length).toBeGreaterThan(0);
+    expect(seenBy.get('b')!.length).toBeGreaterThan(0);
+  });
+});

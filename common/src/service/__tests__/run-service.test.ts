@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import request from 'supertest';
+import { silentLogger } from '../../http/logger';
+import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
+import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
+import { waitFor } from '../../testing/wait-for';
+import { startService, type RunningService } from '../run-service';
+import { demoService } from './fixtures/demo-service';
+
+let nats: NatsServerHandle;
+let db: TestDatabase;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  db = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await db.drop();
+  await nats.stop();
+});
+
+function run(env: Record<string, string | undefined>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('runService', () => {
+  it('exits non-zero with one line naming a missing variable', async () => {
+    const { code, stderr } = await run({ DATABASE_URL: db.url, NATS_URL: nats.url });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('demo: Invalid configuration: DEMO_KEY is required (a required secret)');
+  });
+
+  it('starts, serves health, readiness and metrics, and publishes what a route commits', async () => {
+    const service: RunningService = await startService(demoService, {
+      env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+      logger: silentLogger(),
+    });
+    try {
+      await request(service.url).get('/healthz').expect(200, { status: 'ok' });
+      await request(service.url).get('/readyz').expect(200);
+      const res = await request(service.url).post('/api/demo').expect(201);
+      await waitFor(async () => {
+        const r = await db.pool.query('select published_at from outbox where id = $1', [res.body.id]);
+        return r.rows[0]?.published_at;
+      });
+      const metrics = await request(service.url).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/outbox_events_published_total\{service="demo"\} 1/);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('shuts down gracefully on SIGTERM with exit code 0', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')], {
+      env: { PATH: process.env.PATH, DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => out.includes('service started'), { timeoutMs: 30_000 });
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+
+    expect(await exit).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'service stopped']));
+  });
+});
