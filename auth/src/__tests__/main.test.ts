@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import {
+  createTestDatabase,
+  startNatsServer,
+  waitFor,
+  type NatsServerHandle,
+  type TestDatabase,
+} from '@ticketing/common/testing';
+import { JWT_KEY, PASSWORD, uniqueEmail } from './helpers';
+
+const serviceDir = path.join(__dirname, '..', '..');
+
+/** Starts src/main.ts with exactly `env` (plus PATH), collecting its output. */
+function startMain(env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serviceDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+describe('src/main.ts', () => {
+  it('exits non-zero naming JWT_KEY when it is missing', async () => {
+    const main = startMain({ DATABASE_URL: 'postgres://127.0.0.1:1/auth', NATS_URL: 'nats://127.0.0.1:1' });
+
+    expect(await main.exited).not.toBe(0);
+    expect(main.output.stderr).toMatch(/JWT_KEY is required/);
+  });
+
+  it('exits non-zero naming DATABASE_URL when it is missing', async () => {
+    const main = startMain({ NATS_URL: 'nats://127.0.0.1:1', JWT_KEY });
+
+    expect(await main.exited).not.toBe(0);
+    expect(main.output.stderr).toMatch(/DATABASE_URL is required/);
+  });
+
+  it('exits non-zero naming SCRYPT_N when it is not an integer', async () => {
+    const main = startMain({
+      DATABASE_URL: 'postgres://127.0.0.1:1/auth',
+      NATS_URL: 'nats://127.0.0.1:1',
+      JWT_KEY,
+      SCRYPT_N: 'many',
+    });
+
+    expect(await main.exited).not.toBe(0);
+    expect(main.output.stderr).toMatch(/SCRYPT_N must be an integer/);
+  });
+
+  describe('with a database and NATS', () => {
+    let db: TestDatabase;
+    let nats: NatsServerHandle;
+
+    beforeAll(async () => {
+      [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
+    });
+    afterAll(async () => {
+      await nats.stop();
+      await db.drop();
+    });
+
+    it('exits non-zero naming SCRYPT_N when it is not a power of 2', async () => {
+      const main = startMain({
+        DATABASE_URL: db.url,
+        NATS_URL: nats.url,
+        JWT_KEY,
+        SCRYPT_N: '1000',
+        PORT: '0',
+      });
+
+      expect(await main.exited).not.toBe(0);
+      expect(main.output.stderr).toMatch(/SCRYPT_N must be a power of 2/);
+    });
+
+    it('migrates, serves sign-ups and exits 0 on SIGTERM', async () => {
+      const main = startMain({
+        DATABASE_URL: db.url,
+        NATS_URL: nats.url,
+        JWT_KEY,
+        SCRYPT_N: '1024',
+        PORT: '0',
+      });
+      try {
+        const port = await waitFor(() => /"port":(\d+)/.exec(main.output.stdout)?.[1], {
+          what: 'the service to listen',
+        });
+        const base = `http://127.0.0.1:${port}`;
+        expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+        const res = await fetch(`${base}/api/users/signup`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email: uniqueEmail(), password: PASSWORD }),
+        });
+
+        expect(res.status).toBe(201);
+        expect(res.headers.get('set-cookie')).toMatch(/^session=/);
+      } finally {
+        main.child.kill('SIGTERM');
+      }
+
+      expect(await main.exited).toBe(0);
+    });
+  });
+});

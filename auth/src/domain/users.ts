@@ -1,0 +1,89 @@
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { BadRequestError, TooManyRequestsError, type Database } from '@ticketing/common';
+import { users } from '../db/schema';
+import type { PasswordHasher } from './password-hasher';
+import { forgetFailures, takeAttempt, type ThrottleSettings } from './signin-throttle';
+
+/** What auth tells about a user (and signs into the session). */
+export interface PublicUser {
+  id: string;
+  email: string;
+}
+
+/** Email and password as the caller sent them (the email already trimmed and lower-cased). */
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+/** Creates an account; 400 `Email in use` when the email is taken, also when two sign-ups race. */
+export async function signUp(
+  db: Database,
+  hasher: PasswordHasher,
+  { email, password }: Credentials,
+): Promise<PublicUser> {
+  // Checked first only to skip a costly hash; the unique index is what decides a race.
+  if (await findUserByEmail(db, email)) throw emailInUse();
+  const passwordHash = await hasher.hash(password);
+  try {
+    const [user] = await db
+      .insert(users)
+      .values({ id: crypto.randomUUID(), email, passwordHash })
+      .returning({ id: users.id, email: users.email });
+    return user;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw emailInUse();
+    throw err;
+  }
+}
+
+/**
+ * Checks credentials under the sign-in throttle: 429 once the email has too many recent failures,
+ * 400 `Invalid credentials` for an unknown email or a wrong password alike (and in comparable time).
+ * A hash made with older scrypt parameters is replaced by one with the current parameters.
+ */
+export async function signIn(
+  db: Database,
+  hasher: PasswordHasher,
+  throttle: ThrottleSettings,
+  { email, password }: Credentials,
+): Promise<PublicUser> {
+  const attempt = await takeAttempt(db, email, throttle);
+  if (!attempt.allowed) {
+    throw new TooManyRequestsError(
+      'Too many failed sign-in attempts, try again later',
+      attempt.retryAfterSeconds,
+    );
+  }
+  const user = await findUserByEmail(db, email);
+  if (!user) {
+    await hasher.verifyNothing(password);
+    throw new BadRequestError('Invalid credentials');
+  }
+  if (!(await hasher.verify(password, user.passwordHash))) throw new BadRequestError('Invalid credentials');
+
+  await forgetFailures(db, email);
+  if (hasher.needsRehash(user.passwordHash)) {
+    await db
+      .update(users)
+      .set({ passwordHash: await hasher.hash(password) })
+      .where(eq(users.id, user.id));
+  }
+  return { id: user.id, email: user.email };
+}
+
+async function findUserByEmail(db: Database, email: string) {
+  const [user] = await db.select().from(users).where(eq(users.email, email));
+  return user;
+}
+
+function emailInUse(): BadRequestError {
+  return new BadRequestError('Email in use', 'email');
+}
+
+/** PostgreSQL's unique_violation, as pg raises it or as drizzle wraps it. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}

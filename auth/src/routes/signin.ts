@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import { body } from 'express-validator';
+import { rejectUnknownFields, setSessionCookie, signSession, validateRequest } from '@ticketing/common';
+import { signIn } from '../domain/users';
+import type { AuthContext } from './context';
+import { emailField } from './credential-fields';
+
+/** `POST /api/users/signin` `{ email, password }` → 200 `{ id, email }` and the session cookie. */
+export function signinRoute({ db, hasher, throttle, session }: AuthContext): Router {
+  return Router().post(
+    '/api/users/signin',
+    rejectUnknownFields(['email', 'password']),
+    emailField(),
+    body('password')
+      .isString()
+      .withMessage('You must supply a password')
+      .bail()
+      .notEmpty()
+      .withMessage('You must supply a password'),
+    validateRequest,
+    async (req, res) => {
+      const user = await signIn(db, hasher, throttle, { email: req.body.email, password: req.body.password });
+      setSessionCookie(req, res, signSession(user, session));
+      res.status(200).json(user);
+    },
+  );
+}

@@ -1,0 +1,10 @@
+import { defineConfig, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
+
+/** Everything tickets reads from the environment (the k8s manifests are generated from this spec). */
+export const configSpec = defineConfig({
+  ...serviceConfigSpec,
+  JWT_KEY: { doc: 'HS256 key that verifies session JWTs (the one auth signs with)', secret: true },
+});
+
+/** tickets' typed configuration. */
+export type Config = ConfigOf<typeof configSpec>;

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import {
+  BadRequestError,
+  NotAuthorizedError,
+  NotFoundError,
+  outbox,
+  type Database,
+  type Tx,
+} from '@ticketing/common';
+import { tickets } from '../db/schema';
+import { changeTicket, type TicketRow } from './change-ticket';
+import { fromCents } from './money';
+
+/** A ticket as the API returns it. */
+export interface Ticket {
+  id: string;
+  title: string;
+  /** Dollars, at most 2 decimals. */
+  price: number;
+  userId: string;
+  version: number;
+  /** The order holding (or that bought) the ticket; null when it is free. */
+  orderId: string | null;
+}
+
+/** What a seller sets: a trimmed title and the price in cents. */
+export interface TicketDetails {
+  title: string;
+  priceCents: number;
+}
+
+/** The API shape of a stored ticket. */
+export function toTicket(row: TicketRow): Ticket {
+  return {
+    id: row.id,
+    title: row.title,
+    price: fromCents(row.priceCents),
+    userId: row.userId,
+    version: row.version,
+    orderId: row.orderId,
+  };
+}
+
+/** Lists a new ticket at version 0 and commits `ticket.created` with it. */
+export async function createTicket(tx: Tx, sellerId: string, details: TicketDetails): Promise<Ticket> {
+  const [row] = await tx
+    .insert(tickets)
+    .values({
+      id: crypto.randomUUID(),
+      userId: sellerId,
+      title: details.title,
+      priceCents: details.priceCents,
+    })
+    .returning();
+  const ticket = toTicket(row);
+  await outbox.add(tx, 'ticket.created', {
+    id: ticket.id,
+    version: ticket.version,
+    title: ticket.title,
+    price: ticket.price,
+    userId: ticket.userId,
+  });
+  return ticket;
+}
+
+/** The ticket with `id`, or undefined. */
+export async function findTicket(db: Database, id: string): Promise<Ticket | undefined> {
+  const [row] = await db.select().from(tickets).where(eq(tickets.id, id));
+  return row && toTicket(row);
+}
+
+/** Tickets for sale (neither reserved nor sold), oldest first. */
+export async function listTicketsForSale(db: Database): Promise<Ticket[]> {
+  const rows = await db
+    .select()
+    .from(tickets)
+    .where(and(isNull(tickets.orderId), isNull(tickets.soldAt)))
+    .orderBy(asc(tickets.createdAt), asc(tickets.id));
+  return rows.map(toTicket);
+}
+
+/**
+ * The seller edits title and price: version + 1 and `ticket.updated`. 404 when missing, 401 when
+ * `sellerId` is not the owner, 400 `Cannot edit a reserved ticket` while an order holds it or once sold.
+ */
+export async function updateTicket(
+  tx: Tx,
+  ticketId: string,
+  sellerId: string,
+  details: TicketDetails,
+): Promise<Ticket> {
+  const result = await changeTicket(tx, ticketId, (current) => {
+    if (current.userId !== sellerId) throw new NotAuthorizedError();
+    if (current.orderId !== null || current.soldAt !== null)
+      throw new BadRequestError('Cannot edit a reserved ticket');
+    return { title: details.title, priceCents: details.priceCents };
+  });
+  if (!result) throw new NotFoundError();
+  return toTicket(result.ticket);
+}

@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import { rejectUnknownFields, requireAuth, validateRequest, type Database } from '@ticketing/common';
+import { toCents } from '../domain/money';
+import { createTicket } from '../domain/tickets';
+import { priceField, titleField } from './ticket-fields';
+
+/** `POST /api/tickets` `{ title, price }` (signed in) → 201 Ticket at version 0, and `ticket.created`. */
+export function createTicketRoute(db: Database): Router {
+  return Router().post(
+    '/api/tickets',
+    requireAuth,
+    rejectUnknownFields(['title', 'price'], { ignore: ['id', 'userId', 'version', 'orderId'] }),
+    titleField(),
+    priceField(),
+    validateRequest,
+    async (req, res) => {
+      const details = { title: req.body.title as string, priceCents: toCents(req.body.price as number) };
+      const ticket = await db.transaction((tx) => createTicket(tx, req.currentUser!.id, details));
+      res.status(201).json(ticket);
+    },
+  );
+}

@@ -1,0 +1,13 @@
+import { Router } from 'express';
+import { NotFoundError, type Database } from '@ticketing/common';
+import { findTicket } from '../domain/tickets';
+import { ticketIdParam } from './ticket-fields';
+
+/** `GET /api/tickets/:id` → 200 Ticket (whatever its state), 404. */
+export function showTicketRoute(db: Database): Router {
+  return Router().get('/api/tickets/:id', ticketIdParam, async (req, res) => {
+    const ticket = await findTicket(db, req.params.id as string);
+    if (!ticket) throw new NotFoundError();
+    res.status(200).json(ticket);
+  });
+}

@@ -1,0 +1,48 @@
+import type { RequestHandler } from 'express';
+import { body } from 'express-validator';
+import { NotFoundError } from '@ticketing/common';
+import { hasAtMostTwoDecimals } from '../domain/money';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Control characters have no place in a title (and PostgreSQL text cannot hold NUL).
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const MAX_TITLE_LENGTH = 120;
+const MAX_PRICE = 1_000_000;
+
+/** `title`: a string of 1 to 120 characters (code points, as the event schema counts them) after trimming. */
+export function titleField() {
+  return body('title')
+    .isString()
+    .withMessage('Title is required')
+    .bail()
+    .trim()
+    .notEmpty()
+    .withMessage('Title is required')
+    .bail()
+    .custom((title: string) => [...title].length <= MAX_TITLE_LENGTH)
+    .withMessage(`Title must be at most ${MAX_TITLE_LENGTH} characters`)
+    .bail()
+    .custom((title: string) => !CONTROL_CHARACTERS.test(title))
+    .withMessage('Title must not contain control characters');
+}
+
+/** `price`: a JSON number (not a string) > 0, ≤ 1,000,000, with at most 2 decimals. */
+export function priceField() {
+  return body('price')
+    .custom((price: unknown) => typeof price === 'number' && Number.isFinite(price))
+    .withMessage('Price must be a number')
+    .bail()
+    .custom((price: number) => price > 0)
+    .withMessage('Price must be greater than 0')
+    .bail()
+    .custom((price: number) => price <= MAX_PRICE)
+    .withMessage(`Price must be at most ${MAX_PRICE}`)
+    .bail()
+    .custom(hasAtMostTwoDecimals)
+    .withMessage('Price must have at most 2 decimals');
+}
+
+/** A malformed ticket id in the path is an unknown ticket: 404. */
+export const ticketIdParam: RequestHandler = (req, _res, next) => {
+  next(UUID.test(String(req.params.id)) ? undefined : new NotFoundError());
+};

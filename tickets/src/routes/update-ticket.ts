@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import { rejectUnknownFields, requireAuth, validateRequest, type Database } from '@ticketing/common';
+import { toCents } from '../domain/money';
+import { updateTicket } from '../domain/tickets';
+import { priceField, ticketIdParam, titleField } from './ticket-fields';
+
+/**
+ * `PUT /api/tickets/:id` `{ title, price }` (signed in) → 200 Ticket with version + 1, and `ticket.updated`.
+ * 404 missing, 401 not the owner, 400 `Cannot edit a reserved ticket`.
+ */
+export function updateTicketRoute(db: Database): Router {
+  return Router().put(
+    '/api/tickets/:id',
+    requireAuth,
+    ticketIdParam,
+    rejectUnknownFields(['title', 'price'], { ignore: ['id', 'userId', 'version', 'orderId'] }),
+    titleField(),
+    priceField(),
+    validateRequest,
+    async (req, res) => {
+      const details = { title: req.body.title as string, priceCents: toCents(req.body.price as number) };
+      const ticket = await db.transaction((tx) =>
+        updateTicket(tx, req.params.id as string, req.currentUser!.id, details),
+      );
+      res.status(200).json(ticket);
+    },
+  );
+}
