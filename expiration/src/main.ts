@@ -1,0 +1,5 @@
+import { runService } from '@ticketing/common';
+import { expirationService } from './service';
+
+// Composition root: config, database, NATS, relay (which publishes the scheduled expiries), consumers, HTTP.
+runService(expirationService);

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request the fake received. */
+export interface FakeStripeRequest {
+  method: string;
+  path: string;
+  idempotencyKey?: string;
+  authorization?: string;
+  params: URLSearchParams;
+}
+
+/** A local HTTP server that plays Stripe's POST /v1/payment_intents (create + confirm). */
+export interface FakeStripeServer {
+  port: number;
+  requests: FakeStripeRequest[];
+  /** PaymentIntents that took money (replays of an idempotency key are not counted). */
+  succeededIntents(): number;
+  close(): Promise<void>;
+}
+
+interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+const DECLINING = new Set(['pm_card_chargeDeclined', 'tok_chargeDeclined']);
+/** Makes the fake answer 500 with Stripe-Should-Retry: false, an outcome the client cannot know. */
+export const SERVER_ERROR_TOKEN = 'pm_card_fakeServerError';
+
+function respond(params: URLSearchParams): StoredResponse {
+  const paymentMethod = params.get('payment_method') ?? params.get('payment_method_data[card][token]');
+  if (paymentMethod === SERVER_ERROR_TOKEN) {
+    return {
+      status: 500,
+      headers: { 'Stripe-Should-Retry': 'false' },
+      body: { error: { type: 'api_error', message: 'An unknown error occurred' } },
+    };
+  }
+  if (paymentMethod && DECLINING.has(paymentMethod)) {
+    return {
+      status: 402,
+      body: {
+        error: {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: 'generic_decline',
+          message: 'Your card was declined.',
+        },
+      },
+    };
+  }
+  return {
+    status: 200,
+    body: {
+      id: `pi_fake_${crypto.randomBytes(8).toString('hex')}`,
+      object: 'payment_intent',
+      amount: Number(params.get('amount')),
+      currency: params.get('currency'),
+      status: 'succeeded',
+    },
+  };
+}
+
+/** Starts the fake on a free port; it replays the first response for a repeated idempotency key, like Stripe. */
+export async function startFakeStripe(): Promise<FakeStripeServer> {
+  const requests: FakeStripeRequest[] = [];
+  const byKey = new Map<string, StoredResponse>();
+  let succeeded = 0;
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+      const params = new URLSearchParams(raw);
+      requests.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey, authorization: req.headers.authorization, params });
+      let reply: StoredResponse;
+      if (req.method !== 'POST' || req.url !== '/v1/payment_intents') {
+        reply = { status: 404, body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL' } } };
+      } else if (idempotencyKey && byKey.has(idempotencyKey)) {
+        reply = byKey.get(idempotencyKey)!;
+      } else {
+        reply = respond(params);
+        if (idempotencyKey) byKey.set(idempotencyKey, reply);
+        if (reply.status === 200) succeeded += 1;
+      }
+      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    succeededIntents: () => succeeded,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

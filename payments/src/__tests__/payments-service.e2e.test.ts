@@ -1,0 +1,69 @@
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import request from 'supertest';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { STREAM_NAME, ensureStream, silentLogger, startService, type RunningService } from '@ticketing/common';
+import {
+  createTestDatabase,
+  publishTestEvent,
+  sessionCookie,
+  startNatsServer,
+  waitFor,
+  type NatsServerHandle,
+  type TestDatabase,
+} from '@ticketing/common/testing';
+import { orders } from '../db/schema';
+import { paymentsService } from '../service';
+import { jwtKey } from './helpers';
+
+let db: TestDatabase;
+let nats: NatsServerHandle;
+let nc: NatsConnection;
+let service: RunningService;
+
+beforeAll(async () => {
+  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
+  nc = await connect({ servers: nats.url });
+  await ensureStream(nc);
+  service = await startService(paymentsService, {
+    env: { DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', JWT_KEY: jwtKey },
+    logger: silentLogger(),
+  });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await nc?.close();
+  await Promise.all([nats?.stop(), db?.drop()]);
+});
+
+describe('payments service', () => {
+  it('takes a payment for an order it learned from order.created and publishes payment.created', async () => {
+    const userId = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    await publishTestEvent(nc, 'order.created', {
+      id: orderId,
+      version: 0,
+      status: 'created',
+      userId,
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      ticket: { id: crypto.randomUUID(), price: 12.5 },
+    });
+    await waitFor(() => db.db.select().from(orders).where(eq(orders.id, orderId)).then((r) => r[0]), { what: 'the replica' });
+
+    const res = await request(service.url)
+      .post('/api/payments')
+      .set('Cookie', sessionCookie(jwtKey, { id: userId }))
+      .send({ orderId, token: 'tok_visa' });
+
+    expect(res.status).toBe(201);
+    const reader = await jetstream(nc).consumers.get(STREAM_NAME, { filter_subjects: 'payment.created' });
+    const message = await reader.next({ expires: 10_000 });
+    expect(message?.json()).toMatchObject({
+      subject: 'payment.created',
+      data: { id: res.body.id, orderId, stripeId: expect.stringMatching(/^ch_sandbox_/) },
+    });
+    await reader.delete();
+  });
+});

@@ -1,0 +1,16 @@
+import { defineConfig, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
+
+export const configSpec = defineConfig({
+  ...serviceConfigSpec,
+  JWT_KEY: { doc: 'HS256 key that verifies session JWTs (the one auth signs with)', secret: true },
+  STRIPE_SECRET_KEY: {
+    doc: 'Stripe secret key; when unset, payments go to the built-in sandbox provider (Stripe test-card semantics)',
+    optional: true,
+    secret: true,
+  },
+  STRIPE_API_HOST: { doc: "Stripe API host (default Stripe's); for pointing the client at a local server", optional: true },
+  STRIPE_API_PORT: { doc: 'Stripe API port (default 443)', type: 'int', min: 1, optional: true },
+  STRIPE_API_PROTOCOL: { doc: 'Stripe API protocol, http or https (default https)', optional: true },
+});
+
+export type Config = ConfigOf<typeof configSpec>;

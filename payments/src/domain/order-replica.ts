@@ -1,0 +1,46 @@
+import { eq } from 'drizzle-orm';
+import { shouldApplyVersion, type OrderCreatedData, type Tx } from '@ticketing/common';
+import { orders, type Order } from '../db/schema';
+
+/** Price in the events (a number with at most 2 decimals) → integer cents. */
+export function toCents(price: number): number {
+  return Math.round(price * 100);
+}
+
+/** The replica's version of an order, row-locked so concurrent consumers of one order take turns. */
+async function heldVersion(tx: Tx, orderId: string): Promise<number | undefined> {
+  const [row] = await tx.select({ version: orders.version }).from(orders).where(eq(orders.id, orderId)).for('update');
+  return row?.version;
+}
+
+/** order.created: adds the order to the replica (version 0; a repeat is skipped). */
+export async function recordOrderCreated(tx: Tx, data: OrderCreatedData): Promise<void> {
+  const held = await heldVersion(tx, data.id);
+  if (!shouldApplyVersion(held, data.version, `order ${data.id}`)) return;
+  await tx
+    .insert(orders)
+    .values({
+      id: data.id,
+      userId: data.userId,
+      status: data.status,
+      priceCents: toCents(data.ticket.price),
+      version: data.version,
+      expiresAt: new Date(data.expiresAt),
+    })
+    // Two first deliveries racing: the loser finds the row already there.
+    .onConflictDoNothing();
+}
+
+/**
+ * order.cancelled / order.completed: moves the replica to `status` at `version`, only when it
+ * holds `version - 1` (a repeat is skipped; a gap throws NotYetApplicableError, redelivered later).
+ */
+export async function recordOrderStatus(
+  tx: Tx,
+  change: { id: string; version: number },
+  status: Extract<Order['status'], 'cancelled' | 'complete'>,
+): Promise<void> {
+  const held = await heldVersion(tx, change.id);
+  if (!shouldApplyVersion(held, change.version, `order ${change.id}`)) return;
+  await tx.update(orders).set({ status, version: change.version }).where(eq(orders.id, change.id));
+}

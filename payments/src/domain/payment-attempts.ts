@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import { BadRequestError, NotAuthorizedError, NotFoundError, outbox, type Tx } from '@ticketing/common';
+import { orders, payments, type Payment } from '../db/schema';
+
+/**
+ * A pending attempt whose provider call started longer ago than this is presumed abandoned (its
+ * process died between the provider call and recording the result) and is resumed.
+ */
+export const STALE_ATTEMPT_MS = 60_000;
+
+/** The idempotency key of one attempt: derived from the order, and new for every attempt (a declined key replays its decline). */
+export function idempotencyKeyFor(orderId: string, paymentId: string): string {
+  return `order_${orderId}_attempt_${paymentId}`;
+}
+
+/** A payment attempt to send to the provider; `resumed` when it is an abandoned one sent again. */
+export type PaymentAttempt = Payment & { resumed: boolean };
+
+/**
+ * Opens a payment attempt for an order, with the order row locked so attempts on one order take
+ * turns. Applies the contract's rules (owner, not cancelled, not paid, not expired), refuses while
+ * another attempt is in flight, resumes a stale one with its own key and token, or inserts a new
+ * pending attempt. The partial unique index on live payments backs all this up in the database.
+ */
+export async function beginPaymentAttempt(
+  tx: Tx,
+  input: { orderId: string; userId: string; token: string; now: Date },
+): Promise<PaymentAttempt> {
+  const [order] = await tx.select().from(orders).where(eq(orders.id, input.orderId)).for('update');
+  if (!order) throw new NotFoundError('Order not found');
+  if (order.userId !== input.userId) throw new NotAuthorizedError();
+  if (order.status === 'cancelled') throw new BadRequestError('Cannot pay for a cancelled order');
+  if (order.status === 'complete') throw new BadRequestError('Order has already been paid');
+
+  const [live] = await tx
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, order.id), inArray(payments.status, ['pending', 'succeeded'])));
+  if (live?.status === 'succeeded') throw new BadRequestError('Order has already been paid');
+  if (live) {
+    if (input.now.getTime() - live.attemptedAt.getTime() < STALE_ATTEMPT_MS) {
+      throw new BadRequestError('A payment for this order is in progress');
+    }
+    // Its charge may already have been made: finish it (same key, same token) whatever the clock says now.
+    const [resumed] = await tx.update(payments).set({ attemptedAt: input.now }).where(eq(payments.id, live.id)).returning();
+    return { ...resumed!, resumed: true };
+  }
+
+  if (order.expiresAt.getTime() <= input.now.getTime()) throw new BadRequestError('Order has expired');
+
+  const id = crypto.randomUUID();
+  const [created] = await tx
+    .insert(payments)
+    .values({
+      id,
+      orderId: order.id,
+      status: 'pending',
+      amountCents: order.priceCents,
+      token: input.token,
+      idempotencyKey: idempotencyKeyFor(order.id, id),
+      attemptedAt: input.now,
+    })
+    .returning();
+  return { ...created!, resumed: false };
+}
+
+/** Records a successful charge and commits payment.created with it (once, however often it is called). */
+export async function recordChargeSucceeded(tx: Tx, paymentId: string, chargeId: string): Promise<void> {
+  const [paid] = await tx
+    .update(payments)
+    .set({ status: 'succeeded', providerChargeId: chargeId })
+    .where(and(eq(payments.id, paymentId), eq(payments.status, 'pending')))
+    .returning();
+  // Already settled by a concurrent resume of the same attempt, which published the event.
+  if (!paid) return;
+  await outbox.add(tx, 'payment.created', { id: paid.id, orderId: paid.orderId, stripeId: chargeId });
+}
+
+/** Records a declined charge: the attempt is closed and the order can be paid again. */
+export async function recordChargeDeclined(tx: Tx, paymentId: string, message: string): Promise<void> {
+  await tx
+    .update(payments)
+    .set({ status: 'declined', failureMessage: message.slice(0, 1000) })
+    .where(and(eq(payments.id, paymentId), eq(payments.status, 'pending')));
+}

@@ -1,0 +1,140 @@
+import crypto from 'node:crypto';
+import request from 'supertest';
+import { silentLogger } from '@ticketing/common';
+import { createTestDatabase, sessionCookie, type TestDatabase } from '@ticketing/common/testing';
+import { buildApp } from '../../app';
+import { startFakeStripe, SERVER_ERROR_TOKEN, type FakeStripeServer } from '../../__tests__/fake-stripe-server';
+import { buildOrder, jwtKey, paymentCreatedEvents, paymentsOf, testConfig } from '../../__tests__/helpers';
+import type { ChargeRequest } from '../payment-provider';
+import { StripeProvider } from '../stripe-provider';
+
+const SECRET_KEY = 'sk_test_fake';
+let stripe: FakeStripeServer;
+let provider: StripeProvider;
+
+beforeAll(async () => {
+  stripe = await startFakeStripe();
+  provider = new StripeProvider(SECRET_KEY, { host: '127.0.0.1', port: stripe.port, protocol: 'http' });
+});
+
+afterAll(async () => {
+  await stripe?.close();
+});
+
+function chargeRequest(overrides: Partial<ChargeRequest> = {}): ChargeRequest {
+  return {
+    amountCents: 1999,
+    currency: 'usd',
+    token: 'pm_card_visa',
+    idempotencyKey: `order_${crypto.randomUUID()}_attempt_${crypto.randomUUID()}`,
+    description: 'Ticketing order',
+    ...overrides,
+  };
+}
+
+function requestsWithKey(key: string) {
+  return stripe.requests.filter((r) => r.idempotencyKey === key);
+}
+
+describe('StripeProvider', () => {
+  it('creates and confirms a PaymentIntent with the idempotency key and the amount in cents', async () => {
+    const charge = chargeRequest();
+
+    const result = await provider.charge(charge);
+
+    expect(result).toEqual({ status: 'succeeded', chargeId: expect.stringMatching(/^pi_fake_/) });
+    const [sent] = requestsWithKey(charge.idempotencyKey);
+    expect(sent).toMatchObject({ method: 'POST', path: '/v1/payment_intents', authorization: `Bearer ${SECRET_KEY}` });
+    expect(Object.fromEntries(sent!.params)).toMatchObject({
+      amount: '1999',
+      currency: 'usd',
+      confirm: 'true',
+      payment_method: 'pm_card_visa',
+      'automatic_payment_methods[enabled]': 'true',
+      'automatic_payment_methods[allow_redirects]': 'never',
+    });
+  });
+
+  it('sends a card token as the payment method data', async () => {
+    const charge = chargeRequest({ token: 'tok_visa' });
+
+    await provider.charge(charge);
+
+    const [sent] = requestsWithKey(charge.idempotencyKey);
+    expect(sent!.params.get('payment_method_data[type]')).toBe('card');
+    expect(sent!.params.get('payment_method_data[card][token]')).toBe('tok_visa');
+    expect(sent!.params.has('payment_method')).toBe(false);
+  });
+
+  it("maps Stripe's card_declined error to a decline", async () => {
+    const result = await provider.charge(chargeRequest({ token: 'pm_card_chargeDeclined' }));
+
+    expect(result).toEqual({ status: 'declined', message: 'Your card was declined.' });
+  });
+
+  it('rejects when the outcome is unknown (a Stripe server error)', async () => {
+    await expect(provider.charge(chargeRequest({ token: SERVER_ERROR_TOKEN }))).rejects.toThrow(/unknown error/);
+  });
+});
+
+describe('POST /api/payments with Stripe', () => {
+  let db: TestDatabase;
+  let app: ReturnType<typeof buildApp>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const config = testConfig({
+      STRIPE_SECRET_KEY: SECRET_KEY,
+      STRIPE_API_HOST: '127.0.0.1',
+      STRIPE_API_PORT: String(stripe.port),
+      STRIPE_API_PROTOCOL: 'http',
+    });
+    // The provider comes from the config, as in production.
+    app = buildApp({ config, db: db.db, logger: silentLogger() });
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  function pay(userId: string, body: object) {
+    return request(app).post('/api/payments').set('Cookie', sessionCookie(jwtKey, { id: userId })).send(body);
+  }
+
+  it('answers 10 concurrent requests with one 201 and one PaymentIntent', async () => {
+    const order = await buildOrder(db.db, { priceCents: 4200 });
+    const before = stripe.succeededIntents();
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => pay(order.userId, { orderId: order.id, token: 'tok_visa' })));
+
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 400)).toHaveLength(9);
+    expect(stripe.succeededIntents() - before).toBe(1);
+    const [payment] = await paymentsOf(db.db, order.id);
+    expect(payment!.providerChargeId).toMatch(/^pi_fake_/);
+    expect(await paymentCreatedEvents(db.db, order.id)).toHaveLength(1);
+  });
+
+  it('answers 402 for a declined card, then 201 for a good one', async () => {
+    const order = await buildOrder(db.db);
+
+    const declined = await pay(order.userId, { orderId: order.id, token: 'pm_card_chargeDeclined' });
+    const paid = await pay(order.userId, { orderId: order.id, token: 'pm_card_visa' });
+
+    expect(declined.status).toBe(402);
+    expect(declined.body.errors).toEqual([{ message: 'Your card was declined' }]);
+    expect(paid.status).toBe(201);
+    const keys = stripe.requests.filter((r) => r.idempotencyKey?.startsWith(`order_${order.id}_`)).map((r) => r.idempotencyKey);
+    expect(new Set(keys).size).toBe(2);
+  });
+
+  it('answers 500 without details when Stripe fails, leaving the attempt pending for a resume', async () => {
+    const order = await buildOrder(db.db);
+
+    const res = await pay(order.userId, { orderId: order.id, token: SERVER_ERROR_TOKEN });
+
+    expect(res.status).toBe(500);
+    expect(res.body.errors).toEqual([{ message: 'Something went wrong' }]);
+    expect((await paymentsOf(db.db, order.id)).map((p) => p.status)).toEqual(['pending']);
+  });
+});

@@ -1,0 +1,67 @@
+import crypto from 'node:crypto';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from './payment-provider';
+
+// Stripe's test payment methods and tokens (docs.stripe.com/testing) that succeed.
+const SUCCEEDING = new Set(
+  ['visa', 'visa_debit', 'mastercard', 'mastercard_debit', 'amex', 'discover', 'diners', 'jcb', 'unionpay'].flatMap(
+    (brand) => [`tok_${brand}`, `pm_card_${brand}`],
+  ),
+);
+
+// Stripe's declining test cards, with the message Stripe gives for each.
+const DECLINE_MESSAGES: Record<string, string> = {
+  chargeDeclined: 'Your card was declined.',
+  chargeDeclinedInsufficientFunds: 'Your card has insufficient funds.',
+  chargeDeclinedExpiredCard: 'Your card has expired.',
+  chargeDeclinedIncorrectCvc: "Your card's security code is incorrect.",
+  chargeDeclinedProcessingError: 'An error occurred while processing your card. Try again in a little bit.',
+  chargeDeclinedFraudulent: 'Your card was declined.',
+};
+
+function decline(token: string): string | undefined {
+  const name = token.replace(/^(tok_|pm_card_)/, '');
+  return name === token ? undefined : DECLINE_MESSAGES[name];
+}
+
+/** A charge the sandbox made (replays of an idempotency key are not charges). */
+export interface SandboxCharge {
+  idempotencyKey: string;
+  amountCents: number;
+  token: string;
+  result: ChargeResult;
+}
+
+/**
+ * The built-in provider used when no Stripe key is configured: Stripe's test-card semantics with
+ * no account. Stripe's success tokens (`tok_visa`, `pm_card_visa`, … for the common brands)
+ * succeed; its decline tokens (`pm_card_chargeDeclined`, `tok_chargeDeclined`,
+ * `…InsufficientFunds`, `…ExpiredCard`, `…IncorrectCvc`, …) are declined; any other token is
+ * declined as an unknown payment method (Stripe refuses it too, without charging). Idempotent per
+ * key for the life of the process, like Stripe: a repeat gets the first result and charges nothing,
+ * and a key reused with other parameters is an error.
+ */
+export class SandboxProvider implements PaymentProvider {
+  /** Every charge made, oldest first. */
+  readonly charges: SandboxCharge[] = [];
+  private readonly byKey = new Map<string, { fingerprint: string; result: ChargeResult }>();
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const fingerprint = JSON.stringify([request.amountCents, request.currency, request.token, request.description]);
+    const earlier = this.byKey.get(request.idempotencyKey);
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with');
+      }
+      return earlier.result;
+    }
+    const result = this.decide(request.token);
+    this.byKey.set(request.idempotencyKey, { fingerprint, result });
+    this.charges.push({ idempotencyKey: request.idempotencyKey, amountCents: request.amountCents, token: request.token, result });
+    return result;
+  }
+
+  private decide(token: string): ChargeResult {
+    if (SUCCEEDING.has(token)) return { status: 'succeeded', chargeId: `ch_sandbox_${crypto.randomBytes(12).toString('hex')}` };
+    return { status: 'declined', message: decline(token) ?? `No such PaymentMethod: '${token}'` };
+  }
+}
