@@ -1,0 +1,34 @@
+import { eq } from 'drizzle-orm';
+import { shouldApplyVersion, type TicketCreatedData, type Tx } from '@ticketing/common';
+import { tickets } from '../db/schema';
+import { priceToCents } from './money';
+
+/** What orders keeps of a ticket: the fields both `ticket.created` and `ticket.updated` carry. */
+export type TicketVersion = Pick<TicketCreatedData, 'id' | 'version' | 'title' | 'price'>;
+
+/**
+ * Applies one version of a ticket to the replica, in order: version 0 creates it, N replaces N-1.
+ * Returns false for a repeat (a version already held); throws `NotYetApplicableError` while an
+ * earlier version is missing, so the consumer redelivers the event later.
+ */
+export async function applyTicketVersion(tx: Tx, ticket: TicketVersion): Promise<boolean> {
+  // The row lock serializes this with another version of the same ticket handled at the same time.
+  const [held] = await tx
+    .select({ version: tickets.version })
+    .from(tickets)
+    .where(eq(tickets.id, ticket.id))
+    .for('update');
+  if (!shouldApplyVersion(held?.version, ticket.version, `ticket ${ticket.id}`)) return false;
+
+  const fields = { title: ticket.title, priceCents: priceToCents(ticket.price), version: ticket.version };
+  if (held) {
+    await tx.update(tickets).set(fields).where(eq(tickets.id, ticket.id));
+  } else {
+    // Two version-0 events with different ids racing: the loser inserts nothing and changes nothing.
+    await tx
+      .insert(tickets)
+      .values({ id: ticket.id, ...fields })
+      .onConflictDoNothing();
+  }
+  return true;
+}

@@ -1,0 +1,83 @@
+import {
+  createTestDatabase,
+  publishTestEvent,
+  startNatsServer,
+  startTestConsumer,
+  type NatsServerHandle,
+  type TestConsumer,
+  type TestDatabase,
+} from '@ticketing/common/testing';
+import {
+  newUser,
+  postOrder,
+  publishAgain,
+  storedTicket,
+  testApp,
+  ticketCreatedData,
+} from '../../__tests__/helpers';
+import { ticketCreatedConsumer } from '../ticket-created-consumer';
+
+let db: TestDatabase;
+let nats: NatsServerHandle;
+let tc: TestConsumer<'ticket.created'>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  nats = await startNatsServer();
+  tc = await startTestConsumer(ticketCreatedConsumer, { service: 'orders', natsUrl: nats.url, db: db.db });
+});
+afterAll(async () => {
+  await tc.stop();
+  await nats.stop();
+  await db.drop();
+});
+
+describe('ticket.created consumer', () => {
+  it('adds the ticket to the replica at version 0, its price in cents', async () => {
+    const event = await publishTestEvent(
+      tc.nc,
+      'ticket.created',
+      ticketCreatedData({ title: 'Jazz night', price: 20.5 }),
+    );
+
+    await tc.next('handled', event.id);
+
+    expect(await storedTicket(db, event.data.id)).toEqual({
+      id: event.data.id,
+      title: 'Jazz night',
+      priceCents: 2050,
+      version: 0,
+    });
+  });
+
+  it('makes the ticket available to order', async () => {
+    const event = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData());
+    await tc.next('handled', event.id);
+
+    const res = await postOrder(testApp(db), newUser().cookie, event.data.id);
+
+    expect(res.status).toBe(201);
+    expect(res.body.ticket).toEqual({ id: event.data.id, title: 'Concert', price: 20, version: 0 });
+  });
+
+  it('applies a redelivered event once', async () => {
+    const event = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData());
+    await tc.next('handled', event.id);
+
+    const duplicate = tc.next('duplicate', event.id);
+    await publishAgain(tc.nc, event);
+
+    await duplicate;
+    expect(await storedTicket(db, event.data.id)).toMatchObject({ version: 0 });
+  });
+
+  it('skips a second version-0 event for a ticket it holds', async () => {
+    const first = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData({ title: 'First' }));
+    await tc.next('handled', first.id);
+
+    const second = await publishTestEvent(tc.nc, 'ticket.created', { ...first.data, title: 'Second' });
+    await tc.next('handled', second.id);
+
+    expect(await storedTicket(db, first.data.id)).toMatchObject({ title: 'First', version: 0 });
+  });
+});

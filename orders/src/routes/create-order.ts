@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { body } from 'express-validator';
+import { rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/common';
+import { placeOrder } from '../domain/place-order';
+import type { OrdersContext } from './context';
+
+/** `POST /api/orders` `{ ticketId }` (signed in) → 201 Order. */
+export function createOrderRoute({ db, expirationWindowSeconds }: OrdersContext): Router {
+  return Router().post(
+    '/api/orders',
+    requireAuth,
+    rejectUnknownFields(['ticketId']),
+    body('ticketId')
+      .isString()
+      .withMessage('ticketId must be provided')
+      .bail()
+      .isUUID()
+      .withMessage('ticketId must be a valid id'),
+    validateRequest,
+    async (req, res) => {
+      const order = await db.transaction((tx) =>
+        placeOrder(tx, {
+          userId: req.currentUser!.id,
+          ticketId: req.body.ticketId,
+          windowSeconds: expirationWindowSeconds,
+        }),
+      );
+      res.status(201).json(order);
+    },
+  );
+}
