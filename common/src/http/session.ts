@@ -25,6 +25,8 @@ export function signSession(
   });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Verifies an HS256 JWT; returns its user payload, or null for anything invalid (never throws). */
 export function verifySession(token: string, jwtKey: string): UserPayload | null {
   try {
@@ -32,7 +34,8 @@ export function verifySession(token: string, jwtKey: string): UserPayload | null
     const payload = jwt.verify(token, jwtKey, { algorithms: ['HS256'] });
     if (typeof payload !== 'object' || payload === null) return null;
     const { id, email, iat, exp } = payload as Record<string, unknown>;
-    if (typeof id !== 'string' || typeof email !== 'string') return null;
+    // Ids are UUIDs everywhere (they key uuid columns); a token with anything else is not ours.
+    if (typeof id !== 'string' || !UUID.test(id) || typeof email !== 'string') return null;
     if (typeof iat !== 'number' || typeof exp !== 'number') return null;
     return { id, email, iat, exp };
   } catch {

@@ -118,6 +118,14 @@ describe('currentUser', () => {
     expect(res.body).toEqual({ currentUser: null });
   });
 
+  it('treats a validly signed token whose id is not a UUID as signed out', async () => {
+    const token = jwt.sign({ id: 'not-a-uuid', email: USER.email }, JWT_KEY, { algorithm: 'HS256', expiresIn: 600 });
+
+    const res = await request(buildApp()).get('/api/users/currentuser').set('Cookie', sessionCookie(token));
+
+    expect(res.body).toEqual({ currentUser: null });
+  });
+
   it('treats an alg none token as signed out', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ ...USER, iat: now, exp: now + 600 })}.`;
