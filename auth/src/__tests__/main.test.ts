@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import {
-  createTestDatabase,
-  startNatsServer,
-  waitFor,
+  startMain,
+  startMessagingFixture,
   type NatsServerHandle,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -11,37 +9,23 @@ import { JWT_KEY, PASSWORD, uniqueEmail } from './helpers';
 
 const serviceDir = path.join(__dirname, '..', '..');
 
-/** Starts src/main.ts with exactly `env` (plus PATH), collecting its output. */
-function startMain(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serviceDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
 describe('src/main.ts', () => {
   it('exits non-zero naming JWT_KEY when it is missing', async () => {
-    const main = startMain({ DATABASE_URL: 'postgres://127.0.0.1:1/auth', NATS_URL: 'nats://127.0.0.1:1' });
+    const main = startMain(serviceDir, { DATABASE_URL: 'postgres://127.0.0.1:1/auth', NATS_URL: 'nats://127.0.0.1:1' });
 
     expect(await main.exited).not.toBe(0);
     expect(main.output.stderr).toMatch(/JWT_KEY is required/);
   });
 
   it('exits non-zero naming DATABASE_URL when it is missing', async () => {
-    const main = startMain({ NATS_URL: 'nats://127.0.0.1:1', JWT_KEY });
+    const main = startMain(serviceDir, { NATS_URL: 'nats://127.0.0.1:1', JWT_KEY });
 
     expect(await main.exited).not.toBe(0);
     expect(main.output.stderr).toMatch(/DATABASE_URL is required/);
   });
 
   it('exits non-zero naming SCRYPT_N when it is not an integer', async () => {
-    const main = startMain({
+    const main = startMain(serviceDir, {
       DATABASE_URL: 'postgres://127.0.0.1:1/auth',
       NATS_URL: 'nats://127.0.0.1:1',
       JWT_KEY,
@@ -55,17 +39,15 @@ describe('src/main.ts', () => {
   describe('with a database and NATS', () => {
     let db: TestDatabase;
     let nats: NatsServerHandle;
+    let teardown: () => Promise<void>;
 
     beforeAll(async () => {
-      [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
+      ({ db, nats, stop: teardown } = await startMessagingFixture('auth'));
     });
-    afterAll(async () => {
-      await nats.stop();
-      await db.drop();
-    });
+    afterAll(() => teardown?.());
 
     it('exits non-zero naming SCRYPT_N when it is not a power of 2', async () => {
-      const main = startMain({
+      const main = startMain(serviceDir, {
         DATABASE_URL: db.url,
         NATS_URL: nats.url,
         JWT_KEY,
@@ -78,7 +60,7 @@ describe('src/main.ts', () => {
     });
 
     it('migrates, serves sign-ups and exits 0 on SIGTERM', async () => {
-      const main = startMain({
+      const main = startMain(serviceDir, {
         DATABASE_URL: db.url,
         NATS_URL: nats.url,
         JWT_KEY,
@@ -86,10 +68,7 @@ describe('src/main.ts', () => {
         PORT: '0',
       });
       try {
-        const port = await waitFor(() => /"port":(\d+)/.exec(main.output.stdout)?.[1], {
-          what: 'the service to listen',
-        });
-        const base = `http://127.0.0.1:${port}`;
+        const base = await main.url();
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
         const res = await fetch(`${base}/api/users/signup`, {
@@ -101,7 +80,7 @@ describe('src/main.ts', () => {
         expect(res.status).toBe(201);
         expect(res.headers.get('set-cookie')).toMatch(/^session=/);
       } finally {
-        main.child.kill('SIGTERM');
+        void main.stop();
       }
 
       expect(await main.exited).toBe(0);

@@ -79,8 +79,9 @@ export class OutboxRelay {
     const listener = this.listener;
     this.listener = undefined;
     if (listener) {
-      await listener.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => undefined);
-      listener.release();
+      listener.removeAllListeners('notification');
+      // Destroyed rather than pooled: a connection that listened is not handed to a query.
+      listener.release(true);
     }
   }
 
@@ -192,8 +193,10 @@ export class OutboxRelay {
       listener.on('notification', () => this.notify());
       // A dropped listener connection falls back to polling until the next reconnect attempt.
       listener.on('error', (err) => {
+        // Only the current listener is ours to release; one that stop() released is gone already.
+        if (this.listener !== listener) return;
         this.options.logger.warn({ err }, 'outbox listener lost its connection');
-        if (this.listener === listener) this.listener = undefined;
+        this.listener = undefined;
         listener.release(err);
       });
       await listener.query(`listen ${OUTBOX_CHANNEL}`);

@@ -5,3 +5,9 @@ export * from './test-database';
 export * from './wait-for';
 export * from './events';
 export * from './session';
+/** A test file's database + nats-server + consumers in one call: `startMessagingFixture`. */
+export * from './messaging-fixture';
+/** A service's `src/main.ts` run as its own process: `startMain`, `runMain`. */
+export * from './process';
+/** Request and error-shape helpers for HTTP tests: `sendRequest`, `expectErrorResponse`. */
+export * from './http';

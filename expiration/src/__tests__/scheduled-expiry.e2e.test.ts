@@ -3,9 +3,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { STREAM_NAME, ensureStream, silentLogger, startService, type RunningService } from '@ticketing/common';
 import {
-  createTestDatabase,
   publishTestEvent,
-  startNatsServer,
+  startMessagingFixture,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
@@ -17,6 +16,7 @@ import { orderCreatedData } from './helpers';
 let db: TestDatabase;
 let nats: NatsServerHandle;
 let nc: NatsConnection;
+let teardown: () => Promise<void>;
 const running: RunningService[] = [];
 
 /** Starts the real service (main's definition) against this file's database and nats-server. */
@@ -70,7 +70,7 @@ function waitUntilPublished(orderId: string, timeoutMs: number) {
 }
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
+  ({ db, nats, stop: teardown } = await startMessagingFixture('expiration'));
   nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   await ensureStream(nc);
 });
@@ -81,7 +81,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await nc?.close();
-  await Promise.all([nats?.stop(), db?.drop()]);
+  await teardown?.();
 });
 
 describe('scheduled expiry', () => {

@@ -88,6 +88,20 @@ export async function placeOrderFor(app: TestApp, cookie: string, ticketId: stri
   return res.body as { id: string; version: number; status: string; expiresAt: string };
 }
 
+/** A new buyer with an order (through the API) on a new ticket. */
+export async function buyerWithOrder(db: TestDatabase, app: TestApp) {
+  const buyer = newUser();
+  const ticket = await addTicket(db);
+  const order = await placeOrderFor(app, buyer.cookie, ticket.id);
+  return { buyer, ticket, order };
+}
+
+/** DELETE /api/orders/:id, as `cookie` (signed out when omitted). */
+export function deleteOrder(app: TestApp, orderId: string, cookie?: string) {
+  const req = request(app).delete(`/api/orders/${orderId}`);
+  return cookie ? req.set('Cookie', cookie) : req;
+}
+
 /** The stored order row. */
 export async function storedOrder(db: TestDatabase, id: string) {
   const [row] = await db.db.select().from(orders).where(eq(orders.id, id));

@@ -1,19 +1,7 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runMain } from '@ticketing/common/testing';
 
-/** Runs the real src/main.ts with `env` and resolves with its exit code and stderr. */
-function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: path.join(__dirname, '../..'),
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
+const serviceDir = path.join(__dirname, '..', '..');
 
 const complete = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/payments', NATS_URL: 'nats://127.0.0.1:1', JWT_KEY: 'k' };
 
@@ -22,14 +10,14 @@ describe('payments start-up configuration', () => {
     const env: Record<string, string> = { ...complete };
     delete env[name];
 
-    const { code, stderr } = await runMain(env);
+    const { code, stderr } = await runMain(serviceDir, env);
 
     expect(code).not.toBe(0);
     expect(stderr).toContain(`${name} is required`);
   });
 
   it('exits non-zero naming STRIPE_API_PORT when it is not a number', async () => {
-    const { code, stderr } = await runMain({ ...complete, STRIPE_API_PORT: 'abc' });
+    const { code, stderr } = await runMain(serviceDir, { ...complete, STRIPE_API_PORT: 'abc' });
 
     expect(code).not.toBe(0);
     expect(stderr).toContain('STRIPE_API_PORT must be an integer');

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { loadConfig, messagingTables, silentLogger, type Database } from '@ticketing/common';
+import { loadConfig, messagingTables, silentLogger, type Database, type OrderCreatedData } from '@ticketing/common';
+import { sessionCookie } from '@ticketing/common/testing';
+import request from 'supertest';
 import { buildApp } from '../app';
 import { configSpec, type Config } from '../config';
 import { orders, payments, type Order, type Payment } from '../db/schema';
@@ -21,6 +23,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** The payments app on `db`, charging through `provider`. */
 export function testApp(db: Database, provider: PaymentProvider) {
   return buildApp({ config: testConfig(), db, logger: silentLogger() }, provider);
+}
+
+/** POST /api/payments with `body`, signed in as `userId`. */
+export function postPayment(app: ReturnType<typeof buildApp>, userId: string, body: object) {
+  return request(app).post('/api/payments').set('Cookie', sessionCookie(jwtKey, { id: userId })).send(body);
 }
 
 /** Puts an order in the replica as the order events would have; payable by `userId` for 15 minutes by default. */
@@ -49,4 +56,17 @@ export function paymentsOf(db: Database, orderId: string): Promise<Payment[]> {
 export async function paymentCreatedEvents(db: Database, orderId: string) {
   const rows = await db.select().from(messagingTables.outbox).where(eq(messagingTables.outbox.subject, 'payment.created'));
   return rows.filter((r) => (r.data as { orderId: string }).orderId === orderId);
+}
+
+/** An `order.created` payload for a new order (expiring at a fixed time unless given). */
+export function orderCreatedData(overrides: Partial<OrderCreatedData> = {}): OrderCreatedData {
+  return {
+    id: crypto.randomUUID(),
+    version: 0,
+    status: 'created',
+    userId: crypto.randomUUID(),
+    expiresAt: '2026-11-23T12:15:00.000Z',
+    ticket: { id: crypto.randomUUID(), price: 19.99 },
+    ...overrides,
+  };
 }

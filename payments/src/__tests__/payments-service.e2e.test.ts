@@ -5,10 +5,9 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { STREAM_NAME, ensureStream, silentLogger, startService, type RunningService } from '@ticketing/common';
 import {
-  createTestDatabase,
   publishTestEvent,
   sessionCookie,
-  startNatsServer,
+  startMessagingFixture,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
@@ -21,9 +20,10 @@ let db: TestDatabase;
 let nats: NatsServerHandle;
 let nc: NatsConnection;
 let service: RunningService;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
+  ({ db, nats, stop: teardown } = await startMessagingFixture('payments'));
   nc = await connect({ servers: nats.url });
   await ensureStream(nc);
   service = await startService(paymentsService, {
@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await nc?.close();
-  await Promise.all([nats?.stop(), db?.drop()]);
+  await teardown?.();
 });
 
 describe('payments service', () => {

@@ -18,6 +18,7 @@ import {
 import request from 'supertest';
 import { buildApp } from '../app';
 import { configSpec } from '../config';
+import { reserveTicket } from '../domain/reservations';
 import { createTicket, findTicket, type Ticket } from '../domain/tickets';
 
 export const JWT_KEY = 'tickets-test-jwt-key';
@@ -45,6 +46,14 @@ export function aTicket(
       priceCents: overrides.priceCents ?? 2_000,
     }),
   );
+}
+
+/** A ticket (of `userId`, or a new seller) reserved by a new order; returns both. */
+export async function reservedTicket(db: Database, userId?: string): Promise<{ ticket: Ticket; orderId: string }> {
+  const ticket = await aTicket(db, { userId });
+  const orderId = crypto.randomUUID();
+  await db.transaction((tx) => reserveTicket(tx, { orderId, ticketId: ticket.id }));
+  return { ticket, orderId };
 }
 
 /** The stored ticket (throws when missing). */

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { connectNats, silentLogger } from '@ticketing/common';
 import {
-  createTestDatabase,
   publishTestEvent,
-  startNatsServer,
+  startMain,
+  startMessagingFixture,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
@@ -14,23 +13,9 @@ import { JWT_KEY, aUser, orderCreatedData } from './helpers';
 
 const serviceDir = path.join(__dirname, '..', '..');
 
-/** Starts src/main.ts with exactly `env` (plus PATH), collecting its output. */
-function startMain(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serviceDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
 describe('src/main.ts', () => {
   it('exits non-zero naming JWT_KEY when it is missing', async () => {
-    const main = startMain({
+    const main = startMain(serviceDir, {
       DATABASE_URL: 'postgres://127.0.0.1:1/tickets',
       NATS_URL: 'nats://127.0.0.1:1',
     });
@@ -42,7 +27,7 @@ describe('src/main.ts', () => {
   });
 
   it('exits non-zero naming NATS_URL when it is missing', async () => {
-    const main = startMain({ DATABASE_URL: 'postgres://127.0.0.1:1/tickets', JWT_KEY });
+    const main = startMain(serviceDir, { DATABASE_URL: 'postgres://127.0.0.1:1/tickets', JWT_KEY });
 
     const code = await main.exited;
 
@@ -53,22 +38,17 @@ describe('src/main.ts', () => {
   describe('with a database and NATS', () => {
     let db: TestDatabase;
     let nats: NatsServerHandle;
+    let teardown: () => Promise<void>;
 
     beforeAll(async () => {
-      [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
+      ({ db, nats, stop: teardown } = await startMessagingFixture('tickets'));
     });
-    afterAll(async () => {
-      await nats.stop();
-      await db.drop();
-    });
+    afterAll(() => teardown?.());
 
     it('serves, publishes through the relay, consumes order events, and exits 0 on SIGTERM', async () => {
-      const main = startMain({ DATABASE_URL: db.url, NATS_URL: nats.url, JWT_KEY, PORT: '0' });
+      const main = startMain(serviceDir, { DATABASE_URL: db.url, NATS_URL: nats.url, JWT_KEY, PORT: '0' });
       try {
-        const port = await waitFor(() => /"port":(\d+)/.exec(main.output.stdout)?.[1], {
-          what: 'the service to listen',
-        });
-        const base = `http://127.0.0.1:${port}`;
+        const base = await main.url();
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
         const seller = aUser();
@@ -102,7 +82,7 @@ describe('src/main.ts', () => {
           { what: 'the ticket to be reserved' },
         );
       } finally {
-        main.child.kill('SIGTERM');
+        void main.stop();
       }
 
       expect(await main.exited).toBe(0);

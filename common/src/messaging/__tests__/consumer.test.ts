@@ -12,7 +12,7 @@ import { connectWithStream, ticketData } from './helpers';
 let nats: NatsServerHandle;
 let db: TestDatabase;
 let nc: NatsConnection;
-const running: TestConsumer<never>[] = [];
+const running: Pick<TestConsumer<never>, 'stop'>[] = [];
 
 beforeEach(async () => {
   nats = await startNatsServer();
@@ -29,7 +29,7 @@ afterEach(async () => {
   await nats.stop();
 });
 
-async function start<T extends TestConsumer<never>>(p: Promise<T>): Promise<T> {
+async function start<T extends Pick<TestConsumer<never>, 'stop'>>(p: Promise<T>): Promise<T> {
   const c = await p;
   running.push(c);
   return c;

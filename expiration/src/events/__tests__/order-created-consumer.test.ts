@@ -2,12 +2,9 @@ import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { messagingTables } from '@ticketing/common';
 import {
-  createTestDatabase,
   publishRaw,
   publishTestEvent,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -18,18 +15,14 @@ import { orderCreatedData } from '../../__tests__/helpers';
 const { outbox, deadLetters } = messagingTables;
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let tc: TestConsumer<'order.created'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
-  tc = await startTestConsumer(orderCreatedConsumer, { service: 'expiration', natsUrl: nats.url, db: db.db });
+  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('expiration', { tc: orderCreatedConsumer }));
 });
 
-afterAll(async () => {
-  await tc?.stop();
-  await Promise.all([nats?.stop(), db?.drop()]);
-});
+afterAll(() => teardown?.());
 
 function scheduledEventsFor(orderId: string) {
   return db.db

@@ -1,17 +1,14 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import request from 'supertest';
 import {
-  createTestDatabase,
   publishTestEvent,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import {
-  addTicket,
+  buyerWithOrder,
+  deleteOrder,
   newUser,
   orderEvents,
   placeOrderFor,
@@ -26,33 +23,15 @@ import { completeOrder } from '../../domain/order-status';
 import { expirationCompleteConsumer } from '../expiration-complete-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let app: TestApp;
 let tc: TestConsumer<'expiration.complete'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nats = await startNatsServer();
+  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('orders', { tc: expirationCompleteConsumer }));
   app = testApp(db);
-  tc = await startTestConsumer(expirationCompleteConsumer, {
-    service: 'orders',
-    natsUrl: nats.url,
-    db: db.db,
-  });
 });
-afterAll(async () => {
-  await tc.stop();
-  await nats.stop();
-  await db.drop();
-});
-
-/** A new order on a new ticket, and its buyer. */
-async function newOrder() {
-  const buyer = newUser();
-  const ticket = await addTicket(db);
-  const order = await placeOrderFor(app, buyer.cookie, ticket.id);
-  return { buyer, ticket, order };
-}
+afterAll(() => teardown?.());
 
 async function expire(orderId: string) {
   const event = await publishTestEvent(tc.nc, 'expiration.complete', { orderId });
@@ -62,7 +41,7 @@ async function expire(orderId: string) {
 
 describe('expiration.complete consumer', () => {
   it('cancels a created order, bumping its version', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
 
     await expire(order.id);
 
@@ -70,7 +49,7 @@ describe('expiration.complete consumer', () => {
   });
 
   it('commits order.cancelled for the expired order', async () => {
-    const { ticket, order } = await newOrder();
+    const { ticket, order } = await buyerWithOrder(db, app);
 
     await expire(order.id);
 
@@ -80,7 +59,7 @@ describe('expiration.complete consumer', () => {
   });
 
   it('frees the ticket for another buyer', async () => {
-    const { ticket, order } = await newOrder();
+    const { ticket, order } = await buyerWithOrder(db, app);
     await expire(order.id);
 
     const res = await postOrder(app, newUser().cookie, ticket.id);
@@ -89,7 +68,7 @@ describe('expiration.complete consumer', () => {
   });
 
   it('cancels an awaiting:payment order', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
     await db.db.update(orders).set({ status: 'awaiting:payment' }).where(eq(orders.id, order.id));
 
     await expire(order.id);
@@ -98,7 +77,7 @@ describe('expiration.complete consumer', () => {
   });
 
   it('leaves a completed order complete and publishes nothing', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
     await db.db.transaction((tx) => completeOrder(tx, order.id));
 
     await expire(order.id);
@@ -108,8 +87,8 @@ describe('expiration.complete consumer', () => {
   });
 
   it('leaves an order the buyer already cancelled as it is', async () => {
-    const { buyer, order } = await newOrder();
-    await request(app).delete(`/api/orders/${order.id}`).set('Cookie', buyer.cookie);
+    const { buyer, order } = await buyerWithOrder(db, app);
+    await deleteOrder(app, order.id, buyer.cookie);
 
     await expire(order.id);
 
@@ -118,8 +97,8 @@ describe('expiration.complete consumer', () => {
   });
 
   it('leaves order Y, which now holds the ticket, untouched by a late expiry of order X', async () => {
-    const { buyer, ticket, order: x } = await newOrder();
-    await request(app).delete(`/api/orders/${x.id}`).set('Cookie', buyer.cookie);
+    const { buyer, ticket, order: x } = await buyerWithOrder(db, app);
+    await deleteOrder(app, x.id, buyer.cookie);
     const y = await placeOrderFor(app, newUser().cookie, ticket.id);
 
     await expire(x.id);
@@ -130,7 +109,7 @@ describe('expiration.complete consumer', () => {
   });
 
   it('applies a redelivered expiry once', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
     const event = await expire(order.id);
 
     const duplicate = tc.next('duplicate', event.id);

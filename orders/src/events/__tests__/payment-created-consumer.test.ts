@@ -1,19 +1,15 @@
 import crypto from 'node:crypto';
-import request from 'supertest';
 import {
-  createTestDatabase,
   publishTestEvent,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import {
-  addTicket,
+  buyerWithOrder,
+  deleteOrder,
   newUser,
   orderEvents,
-  placeOrderFor,
   postOrder,
   publishAgain,
   storedOrder,
@@ -23,29 +19,15 @@ import {
 import { paymentCreatedConsumer } from '../payment-created-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let app: TestApp;
 let tc: TestConsumer<'payment.created'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nats = await startNatsServer();
+  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('orders', { tc: paymentCreatedConsumer }));
   app = testApp(db);
-  tc = await startTestConsumer(paymentCreatedConsumer, { service: 'orders', natsUrl: nats.url, db: db.db });
 });
-afterAll(async () => {
-  await tc.stop();
-  await nats.stop();
-  await db.drop();
-});
-
-/** A new order on a new ticket, and its buyer. */
-async function newOrder() {
-  const buyer = newUser();
-  const ticket = await addTicket(db);
-  const order = await placeOrderFor(app, buyer.cookie, ticket.id);
-  return { buyer, ticket, order };
-}
+afterAll(() => teardown?.());
 
 async function pay(orderId: string) {
   const event = await publishTestEvent(tc.nc, 'payment.created', {
@@ -59,7 +41,7 @@ async function pay(orderId: string) {
 
 describe('payment.created consumer', () => {
   it('completes a created order, bumping its version', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
 
     await pay(order.id);
 
@@ -67,7 +49,7 @@ describe('payment.created consumer', () => {
   });
 
   it('commits order.completed for the paid order', async () => {
-    const { ticket, order } = await newOrder();
+    const { ticket, order } = await buyerWithOrder(db, app);
 
     await pay(order.id);
 
@@ -77,10 +59,10 @@ describe('payment.created consumer', () => {
   });
 
   it('leaves the paid order complete when its buyer tries to cancel it (400)', async () => {
-    const { buyer, order } = await newOrder();
+    const { buyer, order } = await buyerWithOrder(db, app);
     await pay(order.id);
 
-    const res = await request(app).delete(`/api/orders/${order.id}`).set('Cookie', buyer.cookie);
+    const res = await deleteOrder(app, order.id, buyer.cookie);
 
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: [{ message: 'Cannot cancel a completed order' }] });
@@ -88,7 +70,7 @@ describe('payment.created consumer', () => {
   });
 
   it('keeps the ticket of a paid order from being reserved again', async () => {
-    const { ticket, order } = await newOrder();
+    const { ticket, order } = await buyerWithOrder(db, app);
     await pay(order.id);
 
     const res = await postOrder(app, newUser().cookie, ticket.id);
@@ -97,8 +79,8 @@ describe('payment.created consumer', () => {
   });
 
   it('leaves a cancelled order cancelled and publishes nothing', async () => {
-    const { buyer, order } = await newOrder();
-    await request(app).delete(`/api/orders/${order.id}`).set('Cookie', buyer.cookie);
+    const { buyer, order } = await buyerWithOrder(db, app);
+    await deleteOrder(app, order.id, buyer.cookie);
 
     await pay(order.id);
 
@@ -107,7 +89,7 @@ describe('payment.created consumer', () => {
   });
 
   it('completes an order once when a second payment event arrives for it', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
     await pay(order.id);
 
     await pay(order.id);
@@ -117,7 +99,7 @@ describe('payment.created consumer', () => {
   });
 
   it('applies a redelivered payment once', async () => {
-    const { order } = await newOrder();
+    const { order } = await buyerWithOrder(db, app);
     const event = await pay(order.id);
 
     const duplicate = tc.next('duplicate', event.id);

@@ -1,9 +1,6 @@
 import {
-  createTestDatabase,
   publishTestEvent,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -18,19 +15,13 @@ import {
 import { ticketCreatedConsumer } from '../ticket-created-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let tc: TestConsumer<'ticket.created'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nats = await startNatsServer();
-  tc = await startTestConsumer(ticketCreatedConsumer, { service: 'orders', natsUrl: nats.url, db: db.db });
+  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('orders', { tc: ticketCreatedConsumer }));
 });
-afterAll(async () => {
-  await tc.stop();
-  await nats.stop();
-  await db.drop();
-});
+afterAll(() => teardown?.());
 
 describe('ticket.created consumer', () => {
   it('adds the ticket to the replica at version 0, its price in cents', async () => {

@@ -1,9 +1,6 @@
 import {
-  createTestDatabase,
   publishTestEvent,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -20,30 +17,18 @@ import { ticketCreatedConsumer } from '../ticket-created-consumer';
 import { ticketUpdatedConsumer } from '../ticket-updated-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let created: TestConsumer<'ticket.created'>;
 let updated: TestConsumer<'ticket.updated'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  nats = await startNatsServer();
-  created = await startTestConsumer(ticketCreatedConsumer, {
-    service: 'orders',
-    natsUrl: nats.url,
-    db: db.db,
-  });
-  updated = await startTestConsumer(ticketUpdatedConsumer, {
-    service: 'orders',
-    natsUrl: nats.url,
-    db: db.db,
-  });
+  ({
+    db,
+    consumers: { created, updated },
+    stop: teardown,
+  } = await startMessagingFixture('orders', { created: ticketCreatedConsumer, updated: ticketUpdatedConsumer }));
 });
-afterAll(async () => {
-  await updated.stop();
-  await created.stop();
-  await nats.stop();
-  await db.drop();
-});
+afterAll(() => teardown?.());
 
 /** A ticket the replica holds at version 0. */
 async function replicatedTicket() {

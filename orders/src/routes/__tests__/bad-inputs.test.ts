@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
+import { createTestDatabase, expectErrorResponse, sendRequest, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { addTicket, newUser, postOrder, testApp, type TestApp } from '../../__tests__/helpers';
 
@@ -133,20 +133,14 @@ describe('bad inputs to orders', () => {
   });
 
   it.each(badInputs.map((c) => [`${c.name} → ${c.status}`, c] as const))('%s', async (_, input) => {
-    let req = request(app)[input.method ?? 'post'](input.path ?? '/api/orders');
-    const cookie = input.cookie === undefined ? newUser().cookie : input.cookie;
-    if (cookie) req = req.set('Cookie', cookie);
-    if (typeof input.body === 'string') req = req.set('Content-Type', input.type ?? json).send(input.body);
-    else if (input.body !== undefined) req = req.send(input.body as object);
-
-    const res = await req;
-
-    expect(res.status).toBe(input.status);
-    expect(res.body).toEqual({
-      errors: expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]),
+    const res = await sendRequest(request(app), {
+      ...input,
+      method: input.method ?? 'post',
+      path: input.path ?? '/api/orders',
+      cookie: input.cookie === undefined ? newUser().cookie : input.cookie,
     });
-    for (const entry of res.body.errors)
-      expect(Object.keys(entry).every((k) => k === 'message' || k === 'field')).toBe(true);
+
+    expectErrorResponse(res, input.status);
   });
 
   it('still places a good order after all of them', async () => {

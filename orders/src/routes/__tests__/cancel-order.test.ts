@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import {
-  addTicket,
+  buyerWithOrder,
+  deleteOrder,
   newUser,
   orderEvents,
-  placeOrderFor,
   postOrder,
   storedOrder,
   testApp,
@@ -22,22 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-/** A buyer with a fresh order on a fresh ticket. */
-async function buyerWithOrder() {
-  const buyer = newUser();
-  const ticket = await addTicket(db);
-  const order = await placeOrderFor(app, buyer.cookie, ticket.id);
-  return { buyer, ticket, order };
-}
-
-function cancel(orderId: string, cookie?: string) {
-  const req = request(app).delete(`/api/orders/${orderId}`);
-  return cookie ? req.set('Cookie', cookie) : req;
-}
+const cancel = (orderId: string, cookie?: string) => deleteOrder(app, orderId, cookie);
 
 describe('DELETE /api/orders/:id', () => {
   it('returns 204 and stores the order as cancelled at version 1', async () => {
-    const { buyer, order } = await buyerWithOrder();
+    const { buyer, order } = await buyerWithOrder(db, app);
 
     const res = await cancel(order.id, buyer.cookie);
 
@@ -47,7 +36,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('commits order.cancelled with the new version and the ticket', async () => {
-    const { buyer, ticket, order } = await buyerWithOrder();
+    const { buyer, ticket, order } = await buyerWithOrder(db, app);
 
     await cancel(order.id, buyer.cookie);
 
@@ -57,7 +46,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('shows the order as cancelled afterwards', async () => {
-    const { buyer, order } = await buyerWithOrder();
+    const { buyer, order } = await buyerWithOrder(db, app);
     await cancel(order.id, buyer.cookie);
 
     const res = await request(app).get(`/api/orders/${order.id}`).set('Cookie', buyer.cookie);
@@ -66,7 +55,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('frees the ticket for another buyer', async () => {
-    const { buyer, ticket, order } = await buyerWithOrder();
+    const { buyer, ticket, order } = await buyerWithOrder(db, app);
     await cancel(order.id, buyer.cookie);
 
     const res = await postOrder(app, newUser().cookie, ticket.id);
@@ -75,7 +64,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('returns 204 and changes nothing when the order is already cancelled', async () => {
-    const { buyer, order } = await buyerWithOrder();
+    const { buyer, order } = await buyerWithOrder(db, app);
     await cancel(order.id, buyer.cookie);
 
     const res = await cancel(order.id, buyer.cookie);
@@ -86,7 +75,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('returns 400 Cannot cancel a completed order, and the order stays complete', async () => {
-    const { buyer, order } = await buyerWithOrder();
+    const { buyer, order } = await buyerWithOrder(db, app);
     await db.db.transaction((tx) => completeOrder(tx, order.id));
 
     const res = await cancel(order.id, buyer.cookie);
@@ -98,7 +87,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('keeps the ticket of a completed order from being reserved again', async () => {
-    const { buyer, ticket, order } = await buyerWithOrder();
+    const { buyer, ticket, order } = await buyerWithOrder(db, app);
     await db.db.transaction((tx) => completeOrder(tx, order.id));
     await cancel(order.id, buyer.cookie);
 
@@ -109,7 +98,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('returns 401 when signed out', async () => {
-    const { order } = await buyerWithOrder();
+    const { order } = await buyerWithOrder(db, app);
 
     const res = await cancel(order.id);
 
@@ -118,7 +107,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it("returns 401 for someone else's order and leaves it as it is", async () => {
-    const { order } = await buyerWithOrder();
+    const { order } = await buyerWithOrder(db, app);
 
     const res = await cancel(order.id, newUser().cookie);
 
@@ -140,7 +129,7 @@ describe('DELETE /api/orders/:id', () => {
   });
 
   it('cancels once when the buyer sends DELETE ten times at once', async () => {
-    const { buyer, order } = await buyerWithOrder();
+    const { buyer, order } = await buyerWithOrder(db, app);
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => cancel(order.id, buyer.cookie)));
 

@@ -2,52 +2,37 @@ import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { OrderCreatedData } from '@ticketing/common';
 import {
-  createTestDatabase,
   publishRaw,
   publishTestEvent,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { orders } from '../../db/schema';
+import { orderCreatedData } from '../../__tests__/helpers';
 import { orderCancelledConsumer } from '../order-cancelled-consumer';
 import { orderCompletedConsumer } from '../order-completed-consumer';
 import { orderCreatedConsumer } from '../order-created-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let created: TestConsumer<'order.created'>;
 let cancelled: TestConsumer<'order.cancelled'>;
 let completed: TestConsumer<'order.completed'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
-  const options = { service: 'payments', natsUrl: nats.url, db: db.db };
-  [created, cancelled, completed] = await Promise.all([
-    startTestConsumer(orderCreatedConsumer, options),
-    startTestConsumer(orderCancelledConsumer, options),
-    startTestConsumer(orderCompletedConsumer, options),
-  ]);
+  ({
+    db,
+    consumers: { created, cancelled, completed },
+    stop: teardown,
+  } = await startMessagingFixture('payments', {
+    created: orderCreatedConsumer,
+    cancelled: orderCancelledConsumer,
+    completed: orderCompletedConsumer,
+  }));
 });
 
-afterAll(async () => {
-  await Promise.all([created?.stop(), cancelled?.stop(), completed?.stop()]);
-  await Promise.all([nats?.stop(), db?.drop()]);
-});
-
-function orderCreatedData(overrides: Partial<OrderCreatedData> = {}): OrderCreatedData {
-  return {
-    id: crypto.randomUUID(),
-    version: 0,
-    status: 'created',
-    userId: crypto.randomUUID(),
-    expiresAt: '2026-11-23T12:15:00.000Z',
-    ticket: { id: crypto.randomUUID(), price: 19.99 },
-    ...overrides,
-  };
-}
+afterAll(() => teardown?.());
 
 async function replicaOf(orderId: string) {
   const [row] = await db.db.select().from(orders).where(eq(orders.id, orderId));

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
-import request from 'supertest';
 import { silentLogger } from '@ticketing/common';
-import { createTestDatabase, sessionCookie, type TestDatabase } from '@ticketing/common/testing';
+import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
 import { buildApp } from '../../app';
 import { startFakeStripe, SERVER_ERROR_TOKEN, type FakeStripeServer } from '../../__tests__/fake-stripe-server';
-import { buildOrder, jwtKey, paymentCreatedEvents, paymentsOf, testConfig } from '../../__tests__/helpers';
+import { buildOrder, paymentCreatedEvents, paymentsOf, postPayment, testConfig } from '../../__tests__/helpers';
 import type { ChargeRequest } from '../payment-provider';
 import { StripeProvider } from '../stripe-provider';
 
@@ -97,9 +96,7 @@ describe('POST /api/payments with Stripe', () => {
     await db?.drop();
   });
 
-  function pay(userId: string, body: object) {
-    return request(app).post('/api/payments').set('Cookie', sessionCookie(jwtKey, { id: userId })).send(body);
-  }
+  const pay = (userId: string, body: object) => postPayment(app, userId, body);
 
   it('answers 10 concurrent requests with one 201 and one PaymentIntent', async () => {
     const order = await buildOrder(db.db, { priceCents: 4200 });

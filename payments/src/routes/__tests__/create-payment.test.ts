@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { createTestDatabase, sessionCookie, type TestDatabase } from '@ticketing/common/testing';
+import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
 import { payments } from '../../db/schema';
 import { idempotencyKeyFor } from '../../domain/payment-attempts';
 import { SandboxProvider } from '../../providers';
-import { buildOrder, jwtKey, paymentCreatedEvents, paymentsOf, testApp } from '../../__tests__/helpers';
+import { buildOrder, paymentCreatedEvents, paymentsOf, postPayment, testApp } from '../../__tests__/helpers';
 
 let db: TestDatabase;
 let provider: SandboxProvider;
@@ -23,9 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function pay(userId: string, body: object) {
-  return request(app).post('/api/payments').set('Cookie', sessionCookie(jwtKey, { id: userId })).send(body);
-}
+const pay = (userId: string, body: object) => postPayment(app, userId, body);
 
 describe('POST /api/payments', () => {
   it('returns 201 with the payment id, stores a succeeded payment and commits payment.created', async () => {

@@ -1,42 +1,26 @@
 import crypto from 'node:crypto';
-import {
-  createTestDatabase,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
-  type TestConsumer,
-  type TestDatabase,
-} from '@ticketing/common/testing';
+import { startMessagingFixture, type TestConsumer, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { reserveTicket, sellTicket } from '../../domain/reservations';
-import { aTicket, deliver, redeliver, storedTicket, testApp, ticketEvents } from '../../__tests__/helpers';
+import {
+  aTicket,
+  deliver,
+  redeliver,
+  reservedTicket,
+  storedTicket,
+  testApp,
+  ticketEvents,
+} from '../../__tests__/helpers';
 import { orderCancelledConsumer } from '../order-cancelled-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let cancelled: TestConsumer<'order.cancelled'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
-  cancelled = await startTestConsumer(orderCancelledConsumer, {
-    service: 'tickets',
-    natsUrl: nats.url,
-    db: db.db,
-  });
+  ({ db, consumers: { cancelled }, stop: teardown } = await startMessagingFixture('tickets', { cancelled: orderCancelledConsumer }));
 });
-afterAll(async () => {
-  await cancelled.stop();
-  await nats.stop();
-  await db.drop();
-});
-
-/** A ticket reserved by a new order; returns both. */
-async function reservedTicket() {
-  const ticket = await aTicket(db.db);
-  const orderId = crypto.randomUUID();
-  await db.db.transaction((tx) => reserveTicket(tx, { orderId, ticketId: ticket.id }));
-  return { ticket, orderId };
-}
+afterAll(() => teardown?.());
 
 const cancellation = (orderId: string, ticketId: string) => ({
   id: orderId,
@@ -47,7 +31,7 @@ const updates = (ticketId: string) => ticketEvents(db, ticketId, 'ticket.updated
 
 describe('order.cancelled consumer', () => {
   it('releases the ticket held by the cancelled order and commits ticket.updated with orderId null', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
 
     await deliver(cancelled, 'order.cancelled', cancellation(orderId, ticket.id));
 
@@ -59,7 +43,7 @@ describe('order.cancelled consumer', () => {
   });
 
   it('puts the released ticket back on sale', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
 
     await deliver(cancelled, 'order.cancelled', cancellation(orderId, ticket.id));
 
@@ -68,7 +52,7 @@ describe('order.cancelled consumer', () => {
   });
 
   it('does not release a ticket reserved by order X when order Y is cancelled', async () => {
-    const { ticket, orderId: x } = await reservedTicket();
+    const { ticket, orderId: x } = await reservedTicket(db.db);
     const y = crypto.randomUUID();
 
     await deliver(cancelled, 'order.cancelled', cancellation(y, ticket.id));
@@ -78,7 +62,7 @@ describe('order.cancelled consumer', () => {
   });
 
   it('applies a repeated event (same id) once', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
     const event = await deliver(cancelled, 'order.cancelled', cancellation(orderId, ticket.id));
 
     await redeliver(cancelled, event);
@@ -88,7 +72,7 @@ describe('order.cancelled consumer', () => {
   });
 
   it('changes nothing when a stale cancellation arrives after the ticket went to another order', async () => {
-    const { ticket, orderId: first } = await reservedTicket();
+    const { ticket, orderId: first } = await reservedTicket(db.db);
     await deliver(cancelled, 'order.cancelled', cancellation(first, ticket.id));
     const second = crypto.randomUUID();
     await db.db.transaction((tx) => reserveTicket(tx, { orderId: second, ticketId: ticket.id }));
@@ -99,7 +83,7 @@ describe('order.cancelled consumer', () => {
   });
 
   it('never releases a sold ticket', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
     await db.db.transaction((tx) => sellTicket(tx, { orderId, ticketId: ticket.id }));
 
     await deliver(cancelled, 'order.cancelled', cancellation(orderId, ticket.id));

@@ -1,20 +1,14 @@
 import crypto from 'node:crypto';
-import {
-  createTestDatabase,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
-  type TestConsumer,
-  type TestDatabase,
-} from '@ticketing/common/testing';
+import { startMessagingFixture, type TestConsumer, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
-import { releaseTicket, reserveTicket } from '../../domain/reservations';
+import { releaseTicket } from '../../domain/reservations';
 import {
   aTicket,
   aUser,
   deliver,
   putTicket,
   redeliver,
+  reservedTicket,
   storedTicket,
   testApp,
   ticketEvents,
@@ -22,30 +16,13 @@ import {
 import { orderCompletedConsumer } from '../order-completed-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let completed: TestConsumer<'order.completed'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
-  completed = await startTestConsumer(orderCompletedConsumer, {
-    service: 'tickets',
-    natsUrl: nats.url,
-    db: db.db,
-  });
+  ({ db, consumers: { completed }, stop: teardown } = await startMessagingFixture('tickets', { completed: orderCompletedConsumer }));
 });
-afterAll(async () => {
-  await completed.stop();
-  await nats.stop();
-  await db.drop();
-});
-
-/** A ticket of `userId` reserved by a new order; returns both. */
-async function reservedTicket(userId?: string) {
-  const ticket = await aTicket(db.db, { userId });
-  const orderId = crypto.randomUUID();
-  await db.db.transaction((tx) => reserveTicket(tx, { orderId, ticketId: ticket.id }));
-  return { ticket, orderId };
-}
+afterAll(() => teardown?.());
 
 const completion = (orderId: string, ticketId: string) => ({
   id: orderId,
@@ -61,7 +38,7 @@ async function soldAt(ticketId: string): Promise<Date | null> {
 
 describe('order.completed consumer', () => {
   it('marks the ticket sold, keeping the order id, and commits ticket.updated', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
 
     await deliver(completed, 'order.completed', completion(orderId, ticket.id));
 
@@ -75,7 +52,7 @@ describe('order.completed consumer', () => {
 
   it('takes the sold ticket off sale for good: not listed, not editable, not released', async () => {
     const seller = aUser();
-    const { ticket, orderId } = await reservedTicket(seller.id);
+    const { ticket, orderId } = await reservedTicket(db.db, seller.id);
     await deliver(completed, 'order.completed', completion(orderId, ticket.id));
 
     await db.db.transaction((tx) => releaseTicket(tx, { orderId, ticketId: ticket.id }));
@@ -88,7 +65,7 @@ describe('order.completed consumer', () => {
   });
 
   it('applies a repeated event (same id) once', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
     const event = await deliver(completed, 'order.completed', completion(orderId, ticket.id));
 
     await redeliver(completed, event);
@@ -98,7 +75,7 @@ describe('order.completed consumer', () => {
   });
 
   it('does not sell a ticket held by another order', async () => {
-    const { ticket, orderId } = await reservedTicket();
+    const { ticket, orderId } = await reservedTicket(db.db);
 
     await deliver(completed, 'order.completed', completion(crypto.randomUUID(), ticket.id));
 

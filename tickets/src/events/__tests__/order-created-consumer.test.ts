@@ -1,10 +1,7 @@
 import crypto from 'node:crypto';
 import {
-  createTestDatabase,
   publishRaw,
-  startNatsServer,
-  startTestConsumer,
-  type NatsServerHandle,
+  startMessagingFixture,
   type TestConsumer,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -21,23 +18,23 @@ import { orderCompletedConsumer } from '../order-completed-consumer';
 import { orderCreatedConsumer } from '../order-created-consumer';
 
 let db: TestDatabase;
-let nats: NatsServerHandle;
 let created: TestConsumer<'order.created'>;
 let cancelled: TestConsumer<'order.cancelled'>;
 let completed: TestConsumer<'order.completed'>;
+let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  [db, nats] = await Promise.all([createTestDatabase(), startNatsServer()]);
-  const options = { service: 'tickets', natsUrl: nats.url, db: db.db };
-  created = await startTestConsumer(orderCreatedConsumer, options);
-  cancelled = await startTestConsumer(orderCancelledConsumer, options);
-  completed = await startTestConsumer(orderCompletedConsumer, options);
+  ({
+    db,
+    consumers: { created, cancelled, completed },
+    stop: teardown,
+  } = await startMessagingFixture('tickets', {
+    created: orderCreatedConsumer,
+    cancelled: orderCancelledConsumer,
+    completed: orderCompletedConsumer,
+  }));
 });
-afterAll(async () => {
-  await Promise.all([created.stop(), cancelled.stop(), completed.stop()]);
-  await nats.stop();
-  await db.drop();
-});
+afterAll(() => teardown?.());
 
 const updates = (ticketId: string) => ticketEvents(db, ticketId, 'ticket.updated');
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
+import { createTestDatabase, expectErrorResponse, sendRequest, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { aTicket, aUser, testApp } from '../../__tests__/helpers';
 
@@ -133,21 +133,13 @@ describe('bad inputs to tickets', () => {
   it.each(cases.map((c) => [`${c.name} → ${c.status} on ${c.method.toUpperCase()} ${c.path}`, c] as const))(
     '%s',
     async (_, input) => {
-      let req = request(app)
-        [input.method](input.path.replace(':ticket', ticketId))
-        .set('Cookie', seller.cookie);
-      if (typeof input.body === 'string')
-        req = req.set('Content-Type', input.type ?? 'application/json').send(input.body);
-      else if (input.body !== undefined) req = req.send(input.body as object);
-
-      const res = await req;
-
-      expect(res.status).toBe(input.status);
-      expect(res.body).toEqual({
-        errors: expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]),
+      const res = await sendRequest(request(app), {
+        ...input,
+        path: input.path.replace(':ticket', ticketId),
+        cookie: seller.cookie,
       });
-      for (const entry of res.body.errors)
-        expect(Object.keys(entry).every((k) => k === 'message' || k === 'field')).toBe(true);
+
+      expectErrorResponse(res, input.status);
     },
   );
 
