@@ -1,0 +1,37 @@
+/**
+ * Sign out: tells the API (forwarding the user's cookie), clears the session cookie in the browser,
+ * and redirects home. A route handler, so it works without JavaScript: the header's Sign out button
+ * POSTs here; a plain GET (a typed URL) works too.
+ */
+import { NextResponse, type NextRequest } from 'next/server';
+import { buildForwardHeaders } from '@/lib/api-core';
+import { loadConfig } from '@/lib/config';
+
+export const dynamic = 'force-dynamic';
+
+async function signOut(request: NextRequest): Promise<NextResponse> {
+  const config = loadConfig();
+  // A relative Location: right behind the gateway and on the client's own port alike.
+  const response = new NextResponse(null, { status: 303, headers: { location: '/' } });
+  let forwarded = false;
+  try {
+    const res = await fetch(`${config.apiBaseUrl}/api/users/signout`, {
+      method: 'POST',
+      headers: { ...buildForwardHeaders(request.headers), 'content-type': 'application/json' },
+      body: '{}',
+      cache: 'no-store',
+      signal: AbortSignal.timeout(config.apiTimeoutMs),
+    });
+    for (const cookie of res.headers.getSetCookie()) {
+      response.headers.append('set-cookie', cookie);
+      forwarded = true;
+    }
+  } catch {
+    // The API is unreachable: clearing the cookie here still signs the browser out.
+  }
+  if (!forwarded) response.cookies.set('session', '', { path: '/', maxAge: 0, httpOnly: true, sameSite: 'lax' });
+  return response;
+}
+
+export const GET = signOut;
+export const POST = signOut;

@@ -1,0 +1,35 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { sendJson } from '@/lib/browser-api';
+import type { Order } from '@/lib/types';
+import { FormAlert } from './FormErrors';
+
+/** Reserves the ticket (POST /api/orders) and goes to the new order's page to pay. */
+export function PurchaseButton({ ticketId }: { ticketId: string }) {
+  const router = useRouter();
+  const [errors, setErrors] = useState<string[]>([]);
+  const [pending, setPending] = useState(false);
+
+  async function purchase() {
+    setPending(true);
+    setErrors([]);
+    const result = await sendJson<Order>('POST', '/api/orders', { ticketId });
+    if (result.ok && result.data?.id) {
+      router.push(`/orders/${result.data.id}`);
+      return;
+    }
+    setErrors(result.ok ? ['Something went wrong. Please try again.'] : result.errors.map((e) => e.message));
+    setPending(false);
+  }
+
+  return (
+    <div className="stack" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+      <FormAlert messages={errors} />
+      <button type="button" className="button" onClick={purchase} disabled={pending} data-testid="purchase">
+        {pending ? 'Reserving…' : 'Purchase'}
+      </button>
+    </div>
+  );
+}

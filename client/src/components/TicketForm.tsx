@@ -1,0 +1,99 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import { splitErrors, type FormErrors } from '@/lib/api-core';
+import { sendJson } from '@/lib/browser-api';
+import type { Ticket } from '@/lib/types';
+import { FieldError, FormAlert } from './FormErrors';
+
+const FIELDS = ['title', 'price'] as const;
+const NO_ERRORS: FormErrors = { fields: {}, form: [] };
+
+/** Checks the obvious before a round trip; the API stays the judge of the rules. */
+function localErrors(title: string, price: string): FormErrors {
+  const fields: Record<string, string[]> = {};
+  if (!title.trim()) fields.title = ['Enter a title.'];
+  if (!/^\d+(\.\d{1,2})?$/.test(price.trim()) || Number(price) <= 0) fields.price = ['Enter a price above zero, like 25 or 19.99.'];
+  return { fields, form: [] };
+}
+
+export function TicketForm({ ticket }: { ticket?: Pick<Ticket, 'id' | 'title' | 'price'> }) {
+  const router = useRouter();
+  const editing = ticket !== undefined;
+  const [title, setTitle] = useState(ticket?.title ?? '');
+  const [price, setPrice] = useState(ticket ? String(ticket.price) : '');
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const local = localErrors(title, price);
+    if (Object.keys(local.fields).length > 0) {
+      setErrors(local);
+      return;
+    }
+    setPending(true);
+    setErrors(NO_ERRORS);
+    const body = { title: title.trim(), price: Number(price) };
+    const result = editing
+      ? await sendJson<Ticket>('PUT', `/api/tickets/${ticket.id}`, body)
+      : await sendJson<Ticket>('POST', '/api/tickets', body);
+    if (result.ok) {
+      router.push(`/tickets/${result.data?.id ?? ticket?.id ?? ''}`);
+      router.refresh();
+      return;
+    }
+    setErrors(splitErrors(result.errors, FIELDS));
+    setPending(false);
+  }
+
+  const titleErr = errors.fields.title;
+  const priceErr = errors.fields.price;
+
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate aria-label={editing ? 'Edit ticket' : 'Sell a ticket'} data-testid="ticket-form">
+      <FormAlert messages={errors.form} />
+      <div className="field">
+        <label htmlFor="title">Title</label>
+        <input
+          id="title"
+          name="title"
+          type="text"
+          maxLength={120}
+          required
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+          aria-invalid={titleErr ? true : undefined}
+          aria-describedby={['title-hint', titleErr ? 'title-error' : ''].filter(Boolean).join(' ')}
+        />
+        <span className="hint" id="title-hint">
+          The event, date and seat, e.g. “Arctic Monkeys · Sat 14 Jun · Block B row 3”.
+        </span>
+        <FieldError id="title-error" messages={titleErr} />
+      </div>
+      <div className="field">
+        <label htmlFor="price">Price (USD)</label>
+        <div className="input-prefix">
+          <span aria-hidden="true">$</span>
+          <input
+            id="price"
+            name="price"
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            required
+            value={price}
+            onChange={(e) => setPrice(e.target.value)}
+            aria-invalid={priceErr ? true : undefined}
+            aria-describedby={priceErr ? 'price-error' : undefined}
+          />
+        </div>
+        <FieldError id="price-error" messages={priceErr} />
+      </div>
+      <button type="submit" className="button block" disabled={pending}>
+        {pending ? 'Saving…' : editing ? 'Save changes' : 'List ticket'}
+      </button>
+    </form>
+  );
+}
