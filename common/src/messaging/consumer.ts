@@ -100,7 +100,7 @@ export class EventConsumer<S extends Subject = Subject> {
     this.inboxName = `${service}:${definition.name ?? definition.subject}`;
     this.maxDeliveries = options.maxDeliveries ?? 10;
     this.maxVersionWaits = options.maxVersionWaits ?? 60;
-    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.ackWaitMs = options.ackWaitMs ?? 10_000;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.log = options.logger.child({ consumer: this.inboxName, subject: definition.subject });
   }
@@ -175,6 +175,9 @@ export class EventConsumer<S extends Subject = Subject> {
 
   /** Handles one message; never throws. */
   async process(m: JsMsg): Promise<void> {
+    // The ack timer restarts now, not when the message was buffered: a short ack_wait then only
+    // bounds how long a crashed instance holds a message, not how long a queue may wait.
+    m.working();
     const deliveryCount = m.info.deliveryCount;
     const raw = m.string();
     const decoded = this.decode(raw, m.subject);

