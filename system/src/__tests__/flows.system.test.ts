@@ -1,0 +1,256 @@
+/**
+ * The whole system, booted as `npm start` boots it (free ports, temp data), used only through the
+ * gateway like a user. One system serves every test of this file; the fault test runs last.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkInvariants, waitForQuiescence } from '../invariants';
+import { repoRoot } from '../routes';
+import { startSystem, type RunningSystem } from '../system';
+import { eventually, sleep, User, type ErrorBody, type Order, type Ticket } from '../user';
+
+const EXPIRATION_WINDOW_SECONDS = 6;
+const artifacts = path.join(repoRoot, 'artifacts');
+const logFile = path.join(artifacts, 'system-flows.log');
+
+let system: RunningSystem;
+let log: fs.WriteStream;
+
+/** Lines that must show in the test output as well as the log file (the kills). */
+function announce(line: string): void {
+  log.write(`${new Date().toISOString()} [test] ${line}\n`);
+  console.log(line);
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  log = fs.createWriteStream(logFile);
+  system = await startSystem({
+    ephemeral: true,
+    gatewayPort: 0,
+    gatewayHost: '127.0.0.1',
+    client: false,
+    env: {
+      ...process.env,
+      EXPIRATION_WINDOW_SECONDS: String(EXPIRATION_WINDOW_SECONDS),
+      SCRYPT_N: '1024',
+      LOG_LEVEL: 'info',
+    },
+    log: (line) => log.write(`${line}\n`),
+  });
+  announce(`system up at ${system.gatewayUrl}; logs in ${path.relative(repoRoot, logFile)}`);
+}, 180_000);
+
+afterAll(async () => {
+  await system?.stop();
+  await new Promise((r) => log?.end(r));
+}, 60_000);
+
+async function seller(): Promise<User> {
+  return new User(system.gatewayUrl).signUp();
+}
+
+describe('buying a ticket', () => {
+  it('completes the order, takes the ticket off sale and stops the seller editing it', async () => {
+    const a = await seller();
+    const b = await new User(system.gatewayUrl).signUp();
+    const created = await a.createTicket('Concert', 20);
+    expect(created.status).toBe(201);
+    const ticket = created.body;
+
+    const order = await b.createOrderWhenKnown(ticket.id);
+    expect(order.status).toBe(201);
+    expect(order.body.ticket).toMatchObject({ id: ticket.id, price: 20 });
+
+    // Payments learns of the order through order.created: pay as soon as it knows it.
+    const paid = await b.payWhenKnown(order.body.id, 'tok_visa');
+    expect(paid.status).toBe(201);
+
+    const complete = await eventually('order complete', async () => {
+      const r = await b.getOrder(order.body.id);
+      return r.body.status === 'complete' ? r.body : undefined;
+    });
+    expect(complete.status).toBe('complete');
+
+    await eventually('ticket off sale', async () => {
+      const list = await b.listTickets();
+      return list.body.some((t) => t.id === ticket.id) ? undefined : true;
+    });
+    const edit = await a.updateTicket(ticket.id, 'Concert', 25);
+    expect(edit.status).toBe(400);
+    expect((edit.body as unknown as ErrorBody).errors[0]?.message).toBe('Cannot edit a reserved ticket');
+  });
+});
+
+describe('an order not paid in time', () => {
+  it('is cancelled, puts the ticket back on sale and refuses payment', async () => {
+    const a = await seller();
+    const b = await new User(system.gatewayUrl).signUp();
+    const ticket = (await a.createTicket('Play', 12.5)).body;
+    const order = await b.createOrderWhenKnown(ticket.id);
+    expect(order.status).toBe(201);
+    await eventually('ticket reserved', async () =>
+      (await b.getTicket(ticket.id)).body.orderId === order.body.id ? true : undefined,
+    );
+
+    const cancelled = await eventually(
+      'order cancelled by expiry',
+      async () => {
+        const r = await b.getOrder(order.body.id);
+        return r.body.status === 'cancelled' ? r.body : undefined;
+      },
+      (EXPIRATION_WINDOW_SECONDS + 30) * 1000,
+    );
+    expect(cancelled.status).toBe('cancelled');
+
+    const back = await eventually('ticket for sale again', async () => {
+      const list = await b.listTickets();
+      return list.body.find((t) => t.id === ticket.id);
+    });
+    expect(back.orderId).toBeNull();
+
+    // Payments hears of the cancellation through order.cancelled; before that it refuses on expiry.
+    const paid = await b.pay(order.body.id, 'tok_visa');
+    expect(paid.status).toBe(400);
+    expect((paid.body as unknown as ErrorBody).errors[0]?.message).toMatch(
+      /Cannot pay for a cancelled order|Order has expired/,
+    );
+  });
+});
+
+describe('concurrent updates of many tickets', () => {
+  it('leaves every order showing the last price and version (200 tickets: 5, then 10, then 15)', async () => {
+    const a = await seller();
+    const b = await new User(system.gatewayUrl).signUp();
+    const N = 200;
+    const tickets: Ticket[] = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const r = await a.createTicket(`Concurrency ${i}`, 5);
+        if (r.status !== 201) throw new Error(`create answered ${r.status}: ${JSON.stringify(r.body)}`);
+        return r.body;
+      }),
+    );
+    await Promise.all(
+      tickets.map(async (t) => {
+        const first = await a.updateTicket(t.id, t.title, 10);
+        if (first.status !== 200)
+          throw new Error(`update to 10 answered ${first.status}: ${JSON.stringify(first.body)}`);
+        const second = await a.updateTicket(t.id, t.title, 15);
+        if (second.status !== 200)
+          throw new Error(`update to 15 answered ${second.status}: ${JSON.stringify(second.body)}`);
+      }),
+    );
+
+    // Orders' replica lags; an order placed too early may see 404 (retried) or an older version.
+    await waitForQuiescence(system.postgresUrl, 120_000);
+    const orders: Order[] = [];
+    for (let i = 0; i < N; i += 20) {
+      const batch = await Promise.all(tickets.slice(i, i + 20).map((t) => b.createOrderWhenKnown(t.id)));
+      for (const r of batch) {
+        if (r.status !== 201) throw new Error(`order answered ${r.status}: ${JSON.stringify(r.body)}`);
+        orders.push(r.body);
+      }
+    }
+    const wrong = orders.filter((o) => o.ticket.price !== 15 || o.ticket.version !== 2);
+    expect(
+      wrong.map((o) => ({ ticket: o.ticket.id, price: o.ticket.price, version: o.ticket.version })),
+    ).toEqual([]);
+    expect(orders).toHaveLength(N);
+  });
+});
+
+describe('faults while 500 purchases run', () => {
+  it('sells no ticket twice, loses and doubles no event, and orders and payments agree', async () => {
+    const PURCHASES = 500;
+    const CONCURRENCY = 20;
+    const sellers = await Promise.all(Array.from({ length: 5 }, () => seller()));
+    const buyers = await Promise.all(
+      Array.from({ length: CONCURRENCY }, () => new User(system.gatewayUrl).signUp()),
+    );
+
+    const outcomes = { paid: 0, declinedOrRefused: 0, orderFailed: 0, createFailed: 0 };
+    const statuses = new Map<string, number>();
+    const count = (what: string) => statuses.set(what, (statuses.get(what) ?? 0) + 1);
+    let next = 0;
+    let done = 0;
+
+    // Each worker: a seller lists a ticket, a buyer (some tickets are wanted by two buyers) reserves and pays.
+    const worker = async (w: number) => {
+      const buyer = buyers[w]!;
+      const rival = buyers[(w + 1) % CONCURRENCY]!;
+      while (next < PURCHASES) {
+        const i = next++;
+        const s = sellers[i % sellers.length]!;
+        let created = await s.createTicket(`Fault ${i}`, 10 + (i % 50));
+        for (let tries = 0; created.status !== 201 && tries < 100; tries++) {
+          count(`create ${created.status}`);
+          await sleep(200);
+          created = await s.createTicket(`Fault ${i}`, 10 + (i % 50));
+        }
+        if (created.status !== 201) {
+          outcomes.createFailed++;
+          continue;
+        }
+        const contenders = i % 5 === 0 ? [buyer, rival] : [buyer];
+        const results = await Promise.all(
+          contenders.map((u) => u.createOrderWhenKnown(created.body.id, 60_000)),
+        );
+        const won = results.map((r, k) => ({ r, u: contenders[k]! })).filter((x) => x.r.status === 201);
+        results.forEach((r) => count(`order ${r.status}`));
+        if (won.length > 1) throw new Error(`two orders were accepted for ticket ${created.body.id}`);
+        if (won.length === 0) {
+          outcomes.orderFailed++;
+          continue;
+        }
+        const { u, r } = won[0]!;
+        // 404: payments has not yet heard of the order; 502: payments is down. Retried.
+        const pay = await u.payWhenKnown(r.body.id, 'tok_visa', 60_000);
+        count(`pay ${pay.status}`);
+        if (pay.status === 201) outcomes.paid++;
+        else outcomes.declinedOrRefused++;
+        done++;
+      }
+    };
+
+    const faults = (async () => {
+      await eventually('100 purchases', async () => (done >= 100 ? true : undefined), 300_000, 100);
+      const natsPid = system.nats.pid();
+      await system.nats.kill('SIGKILL');
+      announce(`killed nats-server (pid ${natsPid}) with SIGKILL after ${done} purchases`);
+      await sleep(3000);
+      await system.nats.restart();
+      announce(`restarted nats-server (pid ${system.nats.pid()})`);
+
+      await eventually('250 purchases', async () => (done >= 250 ? true : undefined), 300_000, 100);
+      const orders = system.services.orders;
+      const ordersPid = orders.pid;
+      await orders.kill('SIGKILL');
+      announce(`killed orders (pid ${ordersPid}) with SIGKILL after ${done} purchases`);
+      await sleep(2000);
+      await orders.restart();
+      announce(`restarted orders (pid ${orders.pid})`);
+
+      await eventually('350 purchases', async () => (done >= 350 ? true : undefined), 300_000, 100);
+      const tickets = system.services.tickets;
+      const ticketsPid = tickets.pid;
+      await tickets.kill('SIGKILL');
+      announce(`killed tickets (pid ${ticketsPid}) with SIGKILL after ${done} purchases`);
+      await sleep(2000);
+      await tickets.restart();
+      announce(`restarted tickets (pid ${tickets.pid})`);
+    })();
+
+    const started = Date.now();
+    await Promise.all([...Array.from({ length: CONCURRENCY }, (_, w) => worker(w)), faults]);
+    announce(
+      `500 purchases in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(outcomes)} ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
+
+    const settleMs = await waitForQuiescence(system.postgresUrl, 180_000);
+    const report = await checkInvariants(system.postgresUrl);
+    announce(`settled in ${settleMs} ms; figures: ${JSON.stringify(report.figures)}`);
+    expect(report.problems).toEqual([]);
+    // Orders that expire during an outage are refused payment (400): most purchases still succeed.
+    expect(outcomes.paid).toBeGreaterThan(PURCHASES * 0.6);
+  });
+});

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** One entry of infra/routes.json: requests whose path starts with `prefix` go to `service`. */
+export interface Route {
+  prefix: string;
+  service: string;
+}
+
+/** The repository root (system/src or system/dist → ../..). */
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** The one route table shared with the Kubernetes Ingress/HTTPRoute. */
+export const routesFile = path.join(repoRoot, 'infra', 'routes.json');
+
+/** Reads the route table, longest prefix first. */
+export function loadRoutes(file = routesFile): Route[] {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { routes?: Route[] };
+  if (!Array.isArray(parsed.routes)) throw new Error(`${file}: expected { "routes": [...] }`);
+  for (const r of parsed.routes) {
+    if (typeof r.prefix !== 'string' || !r.prefix.startsWith('/') || typeof r.service !== 'string') {
+      throw new Error(`${file}: bad route ${JSON.stringify(r)}`);
+    }
+  }
+  return [...parsed.routes].sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/**
+ * The service for a request path: the longest prefix that matches whole path segments, like a
+ * Kubernetes `Prefix` path (`/api/users` matches `/api/users` and `/api/users/signup`, not `/api/usersx`).
+ */
+export function matchRoute(routes: Route[], url: string): Route | undefined {
+  const pathname = url.split('?')[0] ?? '/';
+  return routes.find((r) => {
+    const prefix = r.prefix.replace(/\/+$/, '');
+    if (prefix === '') return true;
+    return pathname === prefix || pathname.startsWith(`${prefix}/`);
+  });
+}

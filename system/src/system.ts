@@ -1,0 +1,456 @@
+/**
+ * The whole system on one machine: PostgreSQL (embedded, one database per service), nats-server,
+ * the five services and the client as child processes, and the gateway in front of them.
+ * `npm start` and the system tests both boot it through `startSystem`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startGateway, type Gateway } from './gateway';
+import { lineSplitter, stdoutSink, type LogSink } from './log';
+import { startNats, type NatsHandle } from './nats';
+import { freePort, preferredOrFreePort } from './ports';
+import { startPostgres, type PostgresHandle } from './postgres';
+import { loadRoutes, repoRoot } from './routes';
+
+/** The services, in the order they are listed everywhere. */
+export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface SystemOptions {
+  /** Where .data lives: postgres/, nats/, jwt-key. Default `<repo>/.data`. Ignored when `ephemeral`. */
+  dataDir?: string;
+  /** A fresh temp data dir, removed by stop() (tests). */
+  ephemeral?: boolean;
+  /** Gateway port; 0 = any free port. Default 3000. */
+  gatewayPort?: number;
+  /** Gateway bind address. Default: all interfaces. */
+  gatewayHost?: string;
+  /** Preferred port of the embedded PostgreSQL (any free port when taken). Default: any free port. */
+  postgresPort?: number;
+  /** Preferred nats-server port (any free port when taken). Default: any free port. */
+  natsPort?: number;
+  /**
+   * The environment read for DATABASE_URL, DATABASE_URL_<SERVICE>, NATS_URL, JWT_KEY and passed
+   * through to every child (e.g. EXPIRATION_WINDOW_SECONDS, SCRYPT_N, LOG_LEVEL,
+   * STRIPE_SECRET_KEY). Default process.env.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** Extra variables for one service's process only. */
+  serviceEnv?: Partial<Record<ServiceName | 'client', Record<string, string>>>;
+  /** Which services to start. Default all five. */
+  services?: readonly ServiceName[];
+  /** Start the client when it is built (client/.next). Default true. */
+  client?: boolean;
+  /** Where every log line goes (children's lines are prefixed `[name] `). Default stdout. */
+  log?: LogSink;
+  /** false: PostgreSQL with fsync off. Default: true unless ephemeral. */
+  durablePostgres?: boolean;
+  /** How long to wait for every /readyz. Default 90 s. */
+  readyTimeoutMs?: number;
+}
+
+/** A child process the system runs (a service or the client). */
+export interface ProcessHandle {
+  name: string;
+  port: number;
+  /** The current process id (changes on restart). */
+  readonly pid: number;
+  readonly running: boolean;
+  /** Sends the signal (default SIGKILL) and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again (same port and environment) and waits until it is ready; stops it first if it runs. */
+  restart(): Promise<void>;
+  /** SIGTERM, then SIGKILL after the deadline; resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  gateway: Gateway;
+  dataDir: string;
+  jwtKey: string;
+  services: Record<ServiceName, ProcessHandle>;
+  client?: ProcessHandle;
+  nats: NatsHandle;
+  /** The embedded PostgreSQL (undefined when every database came from DATABASE_URL*). */
+  postgres?: PostgresHandle;
+  /** URL of a service's database (`postgresUrl('orders')`), or of any database on the embedded server. */
+  postgresUrl(database: string): string;
+  /** Stops everything: gateway, children (SIGTERM), then NATS and PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+const STOP_DEADLINE_MS = 20_000;
+
+/** Spawns `command args`, prefixes its output, and offers kill/restart. Resolves once `readyPath` answers 200. */
+async function startChild(spec: {
+  name: string;
+  port: number;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  readyPath: string;
+  readyTimeoutMs: number;
+  log: LogSink;
+  live: Set<ChildProcess>;
+}): Promise<ProcessHandle> {
+  let child: ChildProcess;
+  let exited: Promise<void>;
+  let expectedExit = false;
+  const { name, log } = spec;
+
+  const spawnIt = async () => {
+    expectedExit = false;
+    const proc = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    spec.live.add(proc);
+    let recent = '';
+    const onLine = (line: string) => {
+      recent = `${recent}${line}\n`.slice(-6000);
+      log(`[${name}] ${line}`);
+    };
+    proc.stdout?.pipe(lineSplitter(onLine));
+    proc.stderr?.pipe(lineSplitter(onLine));
+    exited = new Promise<void>((resolve) =>
+      proc.once('exit', (code, signal) => {
+        spec.live.delete(proc);
+        if (!expectedExit)
+          log(`[system] ${name} (pid ${proc.pid}) exited unexpectedly (${signal ?? `code ${code}`})`);
+        resolve();
+      }),
+    );
+    const deadline = Date.now() + spec.readyTimeoutMs;
+    for (;;) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(
+          `${name} exited before it was ready (${proc.signalCode ?? `code ${proc.exitCode}`}). Last output:\n${recent}`,
+        );
+      }
+      if ((await httpStatus(`http://127.0.0.1:${spec.port}${spec.readyPath}`)) === 200) return;
+      if (Date.now() > deadline) {
+        expectedExit = true;
+        proc.kill('SIGKILL');
+        throw new Error(
+          `${name} was not ready within ${spec.readyTimeoutMs} ms (GET ${spec.readyPath}). Last output:\n${recent}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  };
+
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (!isRunning()) return;
+    expectedExit = true;
+    child.kill(signal);
+    await exited;
+  };
+  const stop = async () => {
+    if (!isRunning()) return;
+    expectedExit = true;
+    child.kill('SIGTERM');
+    const proc = child;
+    const timer = setTimeout(() => {
+      log(`[system] ${name} did not stop within ${STOP_DEADLINE_MS} ms: SIGKILL`);
+      proc.kill('SIGKILL');
+    }, STOP_DEADLINE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await spawnIt();
+  return {
+    name,
+    port: spec.port,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get running() {
+      return isRunning();
+    },
+    kill,
+    stop,
+    restart: async () => {
+      await stop();
+      await spawnIt();
+    },
+  };
+}
+
+/** The status of a GET, or 0 when nothing answered. */
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+function readOrCreateJwtKey(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** Creates `database` on the server of `serverUrl` when it is missing. */
+async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+const PLACEHOLDER = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Ticketing: client not built</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;padding:.1rem .3rem}</style></head>
+<body><h1>Ticketing is running, but the web client is not built</h1>
+<p>The API works: try <a href="/api/users/currentuser"><code>/api/users/currentuser</code></a>.</p>
+<p>To serve the web client here, build it and start the system again:</p>
+<pre><code>npm run build -w @ticketing/client
+npm start</code></pre>
+<p>(<code>npm start</code> builds every workspace, the client included, before it starts.)</p>
+</body></html>
+`;
+
+/** The environment handed to every child: the caller's, minus what the system sets per process. */
+function baseChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (
+      k.startsWith('DATABASE_URL') ||
+      k === 'PORT' ||
+      k === 'NATS_URL' ||
+      k === 'JEST_WORKER_ID' ||
+      k === 'NODE_OPTIONS'
+    )
+      continue;
+    out[k] = v;
+  }
+  if (out.NODE_ENV === 'test') delete out.NODE_ENV;
+  return out;
+}
+
+/** Boots the whole system and resolves once every process answers ready. */
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? stdoutSink;
+  const serviceNames = options.services ?? SERVICE_NAMES;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+
+  for (const svc of serviceNames) {
+    const main = path.join(repoRoot, svc, 'dist', 'main.js');
+    if (!fs.existsSync(main))
+      throw new Error(`${svc} is not built (${path.relative(repoRoot, main)} is missing): run npm run build`);
+  }
+
+  let dataDir: string;
+  if (options.ephemeral) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-system-'));
+    // PostgreSQL runs as another user when we are root: it must be able to reach its data dir.
+    fs.chmodSync(dataDir, 0o755);
+  } else {
+    dataDir = path.resolve(options.dataDir ?? path.join(repoRoot, '.data'));
+    fs.mkdirSync(dataDir, { recursive: true });
+  }
+
+  const live = new Set<ChildProcess>();
+  // Whatever happens to this process, its children must not outlive it.
+  const killAll = () => {
+    for (const c of live) c.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+
+  let postgres: PostgresHandle | undefined;
+  let nats: NatsHandle | undefined;
+  let gateway: Gateway | undefined;
+  const started: ProcessHandle[] = [];
+
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      await gateway?.close();
+      await Promise.all(started.map((p) => p.stop()));
+      await Promise.all([nats?.stop(), postgres?.stop()]);
+      process.off('exit', killAll);
+      if (options.ephemeral) fs.rmSync(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  try {
+    // Databases: DATABASE_URL_<SERVICE> as given; else DATABASE_URL's server; else the embedded one.
+    const dbUrls = new Map<string, string>();
+    const needEmbedded =
+      !env.DATABASE_URL && serviceNames.some((s) => !env[`DATABASE_URL_${s.toUpperCase()}`]);
+    const natsPort = options.natsPort ? await preferredOrFreePort(options.natsPort) : await freePort();
+    const [pgResult, natsResult] = await Promise.allSettled([
+      needEmbedded
+        ? (async () =>
+            startPostgres({
+              dataDir: path.join(dataDir, 'postgres'),
+              port: options.postgresPort ? await preferredOrFreePort(options.postgresPort) : await freePort(),
+              databases: serviceNames.filter((s) => !env[`DATABASE_URL_${s.toUpperCase()}`]),
+              log,
+              durable: options.durablePostgres ?? !options.ephemeral,
+            }))()
+        : Promise.resolve(undefined),
+      startNats({
+        url: env.NATS_URL || undefined,
+        storeDir: path.join(dataDir, 'nats'),
+        port: natsPort,
+        log,
+        env,
+      }),
+    ]);
+    if (pgResult.status === 'fulfilled') postgres = pgResult.value;
+    if (natsResult.status === 'fulfilled') nats = natsResult.value;
+    if (pgResult.status === 'rejected') throw pgResult.reason;
+    if (natsResult.status === 'rejected') throw natsResult.reason;
+    for (const svc of serviceNames) {
+      const own = env[`DATABASE_URL_${svc.toUpperCase()}`];
+      if (own) dbUrls.set(svc, own);
+      else if (env.DATABASE_URL) {
+        await ensureDatabase(env.DATABASE_URL, svc);
+        dbUrls.set(svc, withDatabase(env.DATABASE_URL, svc));
+      } else dbUrls.set(svc, postgres!.url(svc));
+    }
+
+    const jwtKey = env.JWT_KEY || readOrCreateJwtKey(dataDir);
+    const gatewayPort = options.gatewayPort ?? 3000;
+    const resolvedGatewayPort = gatewayPort === 0 ? await freePort() : gatewayPort;
+    const gatewayUrl = `http://127.0.0.1:${resolvedGatewayPort}`;
+    const childEnv = baseChildEnv(env);
+
+    const servicePorts = new Map<string, number>();
+    for (const svc of serviceNames) servicePorts.set(svc, await freePort());
+    const clientDir = path.join(repoRoot, 'client');
+    const clientBuilt = options.client !== false && fs.existsSync(path.join(clientDir, '.next', 'BUILD_ID'));
+    if (options.client !== false && !clientBuilt) {
+      log(
+        '[system] the client is not built (client/.next is missing): the gateway serves a placeholder page; run `npm run build -w @ticketing/client` to build it',
+      );
+    }
+    const clientPort = clientBuilt ? await freePort() : 0;
+
+    const starting: Promise<ProcessHandle>[] = serviceNames.map((svc) =>
+      startChild({
+        name: svc,
+        port: servicePorts.get(svc)!,
+        command: process.execPath,
+        args: [path.join(repoRoot, svc, 'dist', 'main.js')],
+        cwd: path.join(repoRoot, svc),
+        env: {
+          ...childEnv,
+          PORT: String(servicePorts.get(svc)),
+          DATABASE_URL: dbUrls.get(svc),
+          NATS_URL: nats!.url,
+          NATS_CLIENT_NAME: childEnv.NATS_CLIENT_NAME ? `${childEnv.NATS_CLIENT_NAME}-${svc}` : svc,
+          JWT_KEY: jwtKey,
+          ...(options.serviceEnv?.[svc] ?? {}),
+        },
+        readyPath: '/readyz',
+        readyTimeoutMs,
+        log,
+        live,
+      }),
+    );
+    if (clientBuilt) {
+      const nextBin = require.resolve('next/dist/bin/next', { paths: [clientDir] });
+      starting.push(
+        startChild({
+          name: 'client',
+          port: clientPort,
+          command: process.execPath,
+          args: [nextBin, 'start', '-p', String(clientPort), '-H', '127.0.0.1'],
+          cwd: clientDir,
+          env: {
+            ...childEnv,
+            NODE_ENV: 'production',
+            NEXT_TELEMETRY_DISABLED: '1',
+            PORT: String(clientPort),
+            API_BASE_URL: gatewayUrl,
+            ...(options.serviceEnv?.client ?? {}),
+          },
+          readyPath: '/healthz',
+          readyTimeoutMs,
+          log,
+          live,
+        }),
+      );
+    }
+    const results = await Promise.allSettled(starting);
+    for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const byName = new Map(started.map((p) => [p.name, p]));
+    gateway = await startGateway({
+      routes: loadRoutes(),
+      port: resolvedGatewayPort,
+      host: options.gatewayHost,
+      upstream: (service) => {
+        const p = byName.get(service);
+        return p ? { host: '127.0.0.1', port: p.port } : undefined;
+      },
+      fallback: (service, req, res) => {
+        if (service !== 'client') return false;
+        res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : PLACEHOLDER);
+        return true;
+      },
+      onError: ({ service, url, error }) =>
+        log(`[gateway] ${service} unavailable for ${url}: ${error.message}`),
+    });
+    log(`[system] ready: ${gatewayUrl} (gateway) · data in ${dataDir}`);
+
+    return {
+      gatewayUrl,
+      gateway,
+      dataDir,
+      jwtKey,
+      services: Object.fromEntries(serviceNames.map((s) => [s, byName.get(s)!])) as Record<
+        ServiceName,
+        ProcessHandle
+      >,
+      client: byName.get('client'),
+      nats: nats!,
+      postgres,
+      postgresUrl: (database) =>
+        dbUrls.get(database) ??
+        (postgres ? postgres.url(database) : withDatabase(env.DATABASE_URL!, database)),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+}
