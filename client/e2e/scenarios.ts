@@ -4,7 +4,7 @@
  * when it passed and throws (with what it saw) when it failed. Screenshots of every page visited
  * are written to artifactsDir at 375 and 1280 px wide.
  *
- * The system package runs them (see purchase.e2e.test.ts for a jest wrapper); the countdown
+ * system/src/__tests__/browser.e2e.test.ts runs them on the whole system; the countdown
  * scenario needs the system started with a short EXPIRATION_WINDOW_SECONDS.
  */
 import fs from 'node:fs';
