@@ -1,6 +1,7 @@
 /**
  * The promises the system makes, checked on its databases once it is quiet: no ticket sold twice,
- * orders and payments agree, every committed event was published, and every published event was
+ * orders and payments agree, no buyer charged for an order that is not complete (a cancelled
+ * order's payment is refunded), every committed event was published, and every published event was
  * applied exactly once by each consuming service.
  */
 import { Client } from 'pg';
@@ -60,19 +61,22 @@ async function inboxIds(
 
 /**
  * How far the system is from quiet: committed-but-unpublished due events, and published events
- * not yet in a consumer's inbox (nor its dead letters). 0 means quiet.
+ * not yet in a consumer's inbox (nor its dead letters). 0 means quiet. `scheduled` counts events
+ * committed for later (not yet due), which will break the quiet when they come due.
  */
 export async function backlog(
   urlOf: (db: string) => string,
-): Promise<{ unpublished: number; unconsumed: number }> {
+): Promise<{ unpublished: number; unconsumed: number; scheduled: number }> {
   return withClients(urlOf, async (q) => {
     let unpublished = 0;
+    let scheduled = 0;
     for (const db of DATABASES) {
       const [r] = await q(
         db,
-        'select count(*)::int as n from outbox where published_at is null and not_before <= now()',
+        'select count(*) filter (where not_before <= now())::int as due, count(*) filter (where not_before > now())::int as later from outbox where published_at is null',
       );
-      unpublished += r!.n as number;
+      unpublished += r!.due as number;
+      scheduled += r!.later as number;
     }
     let unconsumed = 0;
     for (const flow of EVENT_FLOWS) {
@@ -92,27 +96,40 @@ export async function backlog(
         unconsumed += Math.max(0, published - (i!.n as number) - (d!.n as number));
       }
     }
-    return { unpublished, unconsumed };
+    return { unpublished, unconsumed, scheduled };
   });
 }
 
-/** Waits until `backlog` is 0 twice in a row (events in flight settle), or throws with the last backlog. */
-export async function waitForQuiescence(urlOf: (db: string) => string, timeoutMs = 120_000): Promise<number> {
+/**
+ * Waits until `backlog` is 0 twice in a row (events in flight settle), or throws with the last
+ * backlog. With `scheduled: true` it also waits for every scheduled event (e.g. expiries) to come
+ * due and settle, so that nothing can move while `checkInvariants` reads the databases.
+ */
+export async function waitForQuiescence(
+  urlOf: (db: string) => string,
+  timeoutMs = 120_000,
+  options: { scheduled?: boolean } = {},
+): Promise<number> {
   const started = Date.now();
   let quietChecks = 0;
-  let last = { unpublished: -1, unconsumed: -1 };
+  let last = { unpublished: -1, unconsumed: -1, scheduled: -1 };
   while (Date.now() - started < timeoutMs) {
     last = await backlog(urlOf);
-    quietChecks = last.unpublished === 0 && last.unconsumed === 0 ? quietChecks + 1 : 0;
+    const quiet = last.unpublished === 0 && last.unconsumed === 0 && (!options.scheduled || last.scheduled === 0);
+    quietChecks = quiet ? quietChecks + 1 : 0;
     if (quietChecks >= 2) return Date.now() - started;
     await sleep(500);
   }
   throw new Error(
-    `the system did not settle within ${timeoutMs} ms: ${last.unpublished} due events unpublished, ${last.unconsumed} published events not yet consumed`,
+    `the system did not settle within ${timeoutMs} ms: ${last.unpublished} due events unpublished, ${last.unconsumed} published events not yet consumed` +
+      (options.scheduled ? `, ${last.scheduled} scheduled events not yet due` : ''),
   );
 }
 
-/** Checks every invariant; an empty `problems` means all hold. Call after `waitForQuiescence`. */
+/**
+ * Checks every invariant; an empty `problems` means all hold. Call after `waitForQuiescence` with
+ * `scheduled: true`: an event coming due during the check would be counted half-way.
+ */
 export async function checkInvariants(urlOf: (db: string) => string): Promise<InvariantReport> {
   return withClients(urlOf, async (q) => {
     const problems: string[] = [];
@@ -135,13 +152,19 @@ export async function checkInvariants(urlOf: (db: string) => string): Promise<In
 
     const orders = await q('orders', 'select id::text, ticket_id::text, status, version from orders');
     const paymentsOrders = await q('payments', 'select id::text, status, version from orders');
-    const succeeded = await q('payments', "select order_id::text from payments where status = 'succeeded'");
+    const allPayments = await q('payments', 'select id::text, order_id::text, status from payments');
+    const succeeded = allPayments.filter((p) => p.status === 'succeeded');
     figures.orders = orders.length;
     figures.completeOrders = orders.filter((o) => o.status === 'complete').length;
     figures.cancelledOrders = orders.filter((o) => o.status === 'cancelled').length;
     figures.succeededPayments = succeeded.length;
+    figures.refundedPayments = allPayments.filter((p) => p.status === 'refunded').length;
 
+    // A payment may land on an order that was cancelled meanwhile (events on different subjects are
+    // not ordered); payments then refunds it. Once quiet, a charge stands only on a complete order,
+    // complete in both services, and a cancelled order has no charge left standing.
     const orderById = new Map(orders.map((o) => [o.id as string, o]));
+    const replicaById = new Map(paymentsOrders.map((o) => [o.id as string, o]));
     const ticketsCharged = new Map<string, number>();
     for (const p of succeeded) {
       const o = orderById.get(p.order_id as string);
@@ -154,7 +177,22 @@ export async function checkInvariants(urlOf: (db: string) => string): Promise<In
         problems.push(
           `order ${String(o.id)} was charged (payment succeeded) but is ${String(o.status)} in orders: the buyer paid and has no ticket`,
         );
+      const r = replicaById.get(p.order_id as string);
+      if (r?.status !== 'complete')
+        problems.push(
+          `order ${String(p.order_id)} was charged (payment succeeded) but is ${String(r?.status ?? 'missing')} in payments`,
+        );
     }
+    const cancelledIds = new Set(
+      [...orders, ...paymentsOrders].filter((o) => o.status === 'cancelled').map((o) => o.id as string),
+    );
+    const standing = allPayments.filter(
+      (p) => cancelledIds.has(p.order_id as string) && p.status !== 'refunded' && p.status !== 'declined',
+    );
+    if (standing.length)
+      problems.push(
+        `${standing.length} payments of cancelled orders are neither refunded nor declined (the buyer may have paid for nothing): ${sample(standing)}`,
+      );
     const doubleCharged = [...ticketsCharged].filter(([, n]) => n > 1);
     if (doubleCharged.length)
       problems.push(
@@ -168,10 +206,9 @@ export async function checkInvariants(urlOf: (db: string) => string): Promise<In
       );
 
     // 2. Orders and payments agree on every order.
-    const paymentsById = new Map(paymentsOrders.map((o) => [o.id as string, o]));
     const disagree: string[] = [];
     for (const o of orders) {
-      const p = paymentsById.get(o.id as string);
+      const p = replicaById.get(o.id as string);
       if (!p) disagree.push(`${String(o.id)}: ${String(o.status)} in orders, missing in payments`);
       else if (p.status !== o.status || p.version !== o.version) {
         disagree.push(

@@ -37,8 +37,13 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   /** The service's own migrations (common's run first). */
   migrationsFolder?: string;
   buildApp(deps: AppDeps<ConfigOf<S>>): express.Express;
+  /**
+   * The consumers, or a function of the started service's deps returning them (for consumers that
+   * need something made from the config, e.g. a client the app shares; called once per start,
+   * after `buildApp`, with the same deps).
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  consumers?: ConsumerDefinition<any>[];
+  consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>>) => ConsumerDefinition<any>[]);
   /** Handlers of one consumer instance running at once. */
   consumerConcurrency?: number;
   /** Extra background work (started after the consumers, stopped before them). */
@@ -135,7 +140,8 @@ export async function startService<S extends ConfigSpec>(
     await relay.start();
     closers.unshift({ name: 'relay', close: () => relay.stop() });
 
-    const consumers = (def.consumers ?? []).map((definition) => {
+    const definitions = typeof def.consumers === 'function' ? def.consumers(deps) : (def.consumers ?? []);
+    const consumers = definitions.map((definition) => {
       const c = new EventConsumer({
         service: def.name,
         definition,

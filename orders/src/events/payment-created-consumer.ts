@@ -1,7 +1,7 @@
 import { defineConsumer } from '@ticketing/common';
 import { completeOrder } from '../domain/order-status';
 
-/** `payment.created` → completes the order unless it was cancelled. */
+/** `payment.created` → completes the order unless it was cancelled (then payments refunds the payment). */
 export const paymentCreatedConsumer = defineConsumer('payment.created', async (tx, event, { logger }) => {
   const { orderId, id: paymentId } = event.data;
   const outcome = await completeOrder(tx, orderId);
@@ -10,8 +10,10 @@ export const paymentCreatedConsumer = defineConsumer('payment.created', async (t
       logger.warn({ orderId, paymentId }, 'payment for an unknown order ignored');
       break;
     case 'refused':
-      // Payments refuses cancelled orders; a payment that still lands on one needs a human (a refund).
-      logger.error({ orderId, paymentId }, 'payment for a cancelled order not applied');
+      // The order was cancelled (e.g. it expired) before this payment arrived: events on different
+      // subjects are not ordered. The order stays cancelled; payments refunds the charge when it
+      // applies order.cancelled.
+      logger.warn({ orderId, paymentId }, 'payment for a cancelled order: payments refunds it');
       break;
     default:
       logger.info({ orderId, paymentId, outcome }, 'order payment applied');

@@ -11,12 +11,17 @@ export interface FakeStripeRequest {
   params: URLSearchParams;
 }
 
-/** A local HTTP server that plays Stripe's POST /v1/payment_intents (create + confirm). */
+/**
+ * A local HTTP server that plays Stripe's POST /v1/payment_intents (create + confirm) and
+ * POST /v1/refunds (of a PaymentIntent it made, up to its amount).
+ */
 export interface FakeStripeServer {
   port: number;
   requests: FakeStripeRequest[];
   /** PaymentIntents that took money (replays of an idempotency key are not counted). */
   succeededIntents(): number;
+  /** Refunds made (replays of an idempotency key are not counted). */
+  refunds(): { id: string; paymentIntent: string; amount: number; idempotencyKey?: string }[];
   close(): Promise<void>;
 }
 
@@ -29,6 +34,10 @@ interface StoredResponse {
 const DECLINING = new Set(['pm_card_chargeDeclined', 'tok_chargeDeclined']);
 /** Makes the fake answer 500 with Stripe-Should-Retry: false, an outcome the client cannot know. */
 export const SERVER_ERROR_TOKEN = 'pm_card_fakeServerError';
+
+function invalidRequest(message: string, code: string): StoredResponse {
+  return { status: 400, body: { error: { type: 'invalid_request_error', code, message } } };
+}
 
 function respond(params: URLSearchParams): StoredResponse {
   const paymentMethod = params.get('payment_method') ?? params.get('payment_method_data[card][token]');
@@ -69,6 +78,23 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
   const requests: FakeStripeRequest[] = [];
   const byKey = new Map<string, StoredResponse>();
   let succeeded = 0;
+  /** Succeeded PaymentIntents: what each took and what has been refunded of it. */
+  const intents = new Map<string, { amount: number; refunded: number }>();
+  const refunds: { id: string; paymentIntent: string; amount: number; idempotencyKey?: string }[] = [];
+
+  function refund(params: URLSearchParams, idempotencyKey?: string): StoredResponse {
+    const paymentIntent = params.get('payment_intent') ?? '';
+    const intent = intents.get(paymentIntent);
+    if (!intent) return invalidRequest(`No such payment_intent: '${paymentIntent}'`, 'resource_missing');
+    const amount = params.has('amount') ? Number(params.get('amount')) : intent.amount - intent.refunded;
+    if (!(amount > 0) || intent.refunded + amount > intent.amount) {
+      return invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge`, 'amount_too_large');
+    }
+    intent.refunded += amount;
+    const id = `re_fake_${crypto.randomBytes(8).toString('hex')}`;
+    refunds.push({ id, paymentIntent, amount, idempotencyKey });
+    return { status: 200, body: { id, object: 'refund', amount, currency: 'usd', payment_intent: paymentIntent, status: 'succeeded' } };
+  }
 
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -78,14 +104,22 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
       const params = new URLSearchParams(raw);
       requests.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey, authorization: req.headers.authorization, params });
       let reply: StoredResponse;
-      if (req.method !== 'POST' || req.url !== '/v1/payment_intents') {
+      const route = req.method === 'POST' ? req.url : undefined;
+      if (route !== '/v1/payment_intents' && route !== '/v1/refunds') {
         reply = { status: 404, body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL' } } };
       } else if (idempotencyKey && byKey.has(idempotencyKey)) {
         reply = byKey.get(idempotencyKey)!;
+      } else if (route === '/v1/refunds') {
+        reply = refund(params, idempotencyKey);
+        if (idempotencyKey) byKey.set(idempotencyKey, reply);
       } else {
         reply = respond(params);
         if (idempotencyKey) byKey.set(idempotencyKey, reply);
-        if (reply.status === 200) succeeded += 1;
+        if (reply.status === 200) {
+          succeeded += 1;
+          const intent = reply.body as { id: string; amount: number };
+          intents.set(intent.id, { amount: intent.amount, refunded: 0 });
+        }
       }
       res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
       res.end(JSON.stringify(reply.body));
@@ -96,6 +130,7 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
     port: (server.address() as AddressInfo).port,
     requests,
     succeededIntents: () => succeeded,
+    refunds: () => [...refunds],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -12,7 +12,7 @@ import {
   type NatsServerHandle,
   type TestDatabase,
 } from '@ticketing/common/testing';
-import { orders } from '../db/schema';
+import { orders, payments } from '../db/schema';
 import { paymentsService } from '../service';
 import { jwtKey } from './helpers';
 
@@ -65,5 +65,38 @@ describe('payments service', () => {
       data: { id: res.body.id, orderId, stripeId: expect.stringMatching(/^ch_sandbox_/) },
     });
     await reader.delete();
+  });
+  it('refunds the payment through the provider that charged it when order.cancelled comes after it', async () => {
+    const userId = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    const ticketId = crypto.randomUUID();
+    await publishTestEvent(nc, 'order.created', {
+      id: orderId,
+      version: 0,
+      status: 'created',
+      userId,
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      ticket: { id: ticketId, price: 12.5 },
+    });
+    await waitFor(() => db.db.select().from(orders).where(eq(orders.id, orderId)).then((r) => r[0]), { what: 'the replica' });
+    const paid = await request(service.url)
+      .post('/api/payments')
+      .set('Cookie', sessionCookie(jwtKey, { id: userId }))
+      .send({ orderId, token: 'tok_visa' });
+    expect(paid.status).toBe(201);
+
+    await publishTestEvent(nc, 'order.cancelled', { id: orderId, version: 1, ticket: { id: ticketId } });
+
+    // The sandbox refunds only charges it made: the consumer must hold the app's provider.
+    const refunded = await waitFor(
+      () =>
+        db.db
+          .select()
+          .from(payments)
+          .where(eq(payments.id, paid.body.id))
+          .then((r) => (r[0]?.status === 'refunded' ? r[0] : undefined)),
+      { what: 'the refund' },
+    );
+    expect(refunded.refundId).toMatch(/^re_sandbox_/);
   });
 });

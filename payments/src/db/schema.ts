@@ -19,11 +19,17 @@ export const orders = pgTable(
   ],
 );
 
-export const paymentStatuses = ['pending', 'succeeded', 'declined'] as const;
-/** pending: the provider is being (or was, by a process that died) asked; succeeded and declined are final. */
+export const paymentStatuses = ['pending', 'succeeded', 'declined', 'refunded'] as const;
+/**
+ * pending: the provider is being (or was, by a process that died) asked; declined and refunded are
+ * final; succeeded becomes refunded when the order turns out cancelled (the money goes back).
+ */
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
-/** One attempt to pay an order: at most one per order is pending or succeeded (the partial unique index). */
+/**
+ * One attempt to pay an order: at most one per order is pending or succeeded (the partial unique
+ * index); declined and refunded attempts are not live.
+ */
 export const payments = pgTable(
   'payments',
   {
@@ -41,6 +47,9 @@ export const payments = pgTable(
     providerChargeId: text('provider_charge_id'),
     /** Why the provider declined (for operators; the client only hears "declined"). */
     failureMessage: text('failure_message'),
+    /** The provider's refund id, once the charge was refunded (its order was cancelled). */
+    refundId: text('refund_id'),
+    refundedAt: timestamp('refunded_at', { withTimezone: true, mode: 'date' }),
     /** When the provider was last asked; a pending attempt older than the stale window is resumed. */
     attemptedAt: timestamp('attempted_at', { withTimezone: true, mode: 'date' }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -48,8 +57,12 @@ export const payments = pgTable(
   (t) => [
     uniqueIndex('payments_one_live_per_order_idx').on(t.orderId).where(sql`${t.status} in ('pending', 'succeeded')`),
     uniqueIndex('payments_idempotency_key_idx').on(t.idempotencyKey),
-    check('payments_status_check', sql`${t.status} in ('pending', 'succeeded', 'declined')`),
+    check('payments_status_check', sql`${t.status} in ('pending', 'succeeded', 'declined', 'refunded')`),
     check('payments_amount_cents_check', sql`${t.amountCents} > 0`),
+    check(
+      'payments_refund_check',
+      sql`(${t.status} = 'refunded') = (${t.refundId} is not null and ${t.refundedAt} is not null)`,
+    ),
   ],
 );
 

@@ -65,16 +65,29 @@ export async function beginPaymentAttempt(
   return { ...created!, resumed: false };
 }
 
-/** Records a successful charge and commits payment.created with it (once, however often it is called). */
-export async function recordChargeSucceeded(tx: Tx, paymentId: string, chargeId: string): Promise<void> {
+/**
+ * Records a successful charge and commits payment.created with it (once, however often it is
+ * called). The order row is locked first, as the order.cancelled consumer does: when the order
+ * was cancelled meanwhile, no payment.created is committed and the answer is 'order-cancelled'
+ * (the caller refunds the charge).
+ */
+export async function recordChargeSucceeded(
+  tx: Tx,
+  attempt: { id: string; orderId: string },
+  chargeId: string,
+): Promise<'recorded' | 'order-cancelled'> {
+  const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, attempt.orderId)).for('update');
+  const cancelled = order?.status === 'cancelled';
   const [paid] = await tx
     .update(payments)
     .set({ status: 'succeeded', providerChargeId: chargeId })
-    .where(and(eq(payments.id, paymentId), eq(payments.status, 'pending')))
+    .where(and(eq(payments.id, attempt.id), eq(payments.status, 'pending')))
     .returning();
+  if (cancelled) return 'order-cancelled';
   // Already settled by a concurrent resume of the same attempt, which published the event.
-  if (!paid) return;
+  if (!paid) return 'recorded';
   await outbox.add(tx, 'payment.created', { id: paid.id, orderId: paid.orderId, stripeId: chargeId });
+  return 'recorded';
 }
 
 /** Records a declined charge: the attempt is closed and the order can be paid again. */

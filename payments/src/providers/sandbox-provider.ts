@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ChargeRequest, ChargeResult, PaymentProvider } from './payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider';
 
 // Stripe's test payment methods and tokens (docs.stripe.com/testing) that succeed.
 const SUCCEEDING = new Set(
@@ -31,6 +31,14 @@ export interface SandboxCharge {
   result: ChargeResult;
 }
 
+/** A refund the sandbox made (replays of an idempotency key are not refunds). */
+export interface SandboxRefund {
+  idempotencyKey: string;
+  chargeId: string;
+  amountCents: number;
+  refundId: string;
+}
+
 /**
  * The built-in provider used when no Stripe key is configured: Stripe's test-card semantics with
  * no account. Stripe's success tokens (`tok_visa`, `pm_card_visa`, … for the common brands)
@@ -38,12 +46,18 @@ export interface SandboxCharge {
  * `…InsufficientFunds`, `…ExpiredCard`, `…IncorrectCvc`, …) are declined; any other token is
  * declined as an unknown payment method (Stripe refuses it too, without charging). Idempotent per
  * key for the life of the process, like Stripe: a repeat gets the first result and charges nothing,
- * and a key reused with other parameters is an error.
+ * and a key reused with other parameters is an error. Refunds follow the same rules, and like
+ * Stripe the sandbox refuses to refund a charge it did not make or more than the charge took.
  */
 export class SandboxProvider implements PaymentProvider {
   /** Every charge made, oldest first. */
   readonly charges: SandboxCharge[] = [];
+  /** Every refund made, oldest first. */
+  readonly refunds: SandboxRefund[] = [];
   private readonly byKey = new Map<string, { fingerprint: string; result: ChargeResult }>();
+  private readonly refundsByKey = new Map<string, { fingerprint: string; result: RefundResult }>();
+  /** Succeeded charges: what each took and what has been refunded of it. */
+  private readonly succeeded = new Map<string, { amountCents: number; refundedCents: number }>();
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const fingerprint = JSON.stringify([request.amountCents, request.currency, request.token, request.description]);
@@ -57,6 +71,31 @@ export class SandboxProvider implements PaymentProvider {
     const result = this.decide(request.token);
     this.byKey.set(request.idempotencyKey, { fingerprint, result });
     this.charges.push({ idempotencyKey: request.idempotencyKey, amountCents: request.amountCents, token: request.token, result });
+    if (result.status === 'succeeded') this.succeeded.set(result.chargeId, { amountCents: request.amountCents, refundedCents: 0 });
+    return result;
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const fingerprint = JSON.stringify([request.chargeId, request.amountCents]);
+    const earlier = this.refundsByKey.get(request.idempotencyKey);
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with');
+      }
+      return earlier.result;
+    }
+    const charge = this.succeeded.get(request.chargeId);
+    if (!charge) throw new Error(`No such charge: '${request.chargeId}'`);
+    if (!Number.isInteger(request.amountCents) || request.amountCents <= 0) {
+      throw new Error(`Invalid refund amount: ${request.amountCents}`);
+    }
+    if (charge.refundedCents + request.amountCents > charge.amountCents) {
+      throw new Error(`Refund amount (${request.amountCents}) is greater than the unrefunded amount on charge '${request.chargeId}'`);
+    }
+    charge.refundedCents += request.amountCents;
+    const result = { refundId: `re_sandbox_${crypto.randomBytes(12).toString('hex')}` };
+    this.refundsByKey.set(request.idempotencyKey, { fingerprint, result });
+    this.refunds.push({ idempotencyKey: request.idempotencyKey, chargeId: request.chargeId, amountCents: request.amountCents, refundId: result.refundId });
     return result;
   }
 

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { ChargeRequest, ChargeResult, PaymentProvider } from './payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider';
 
 /** Where the Stripe client sends its requests (tests point it at a local server). */
 export interface StripeEndpoint {
@@ -13,6 +13,8 @@ export interface StripeEndpoint {
  * so a retried request (by the client's own network retries or by a resumed attempt) never
  * charges twice. A card error is a decline; so is an invalid request (e.g. an unknown payment
  * method): Stripe charged nothing. Anything else leaves the outcome unknown and rejects.
+ * Refunds go to the PaymentIntent (the charge id) with their own idempotency key; any error, or a
+ * refund Stripe reports failed or canceled, rejects.
  */
 export class StripeProvider implements PaymentProvider {
   private readonly stripe: Stripe;
@@ -51,5 +53,16 @@ export class StripeProvider implements PaymentProvider {
       }
       throw err;
     }
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const refund = await this.stripe.refunds.create(
+      { payment_intent: request.chargeId, amount: request.amountCents },
+      { idempotencyKey: request.idempotencyKey },
+    );
+    if (refund.status === 'failed' || refund.status === 'canceled') {
+      throw new Error(`Stripe refund ${refund.id} ${refund.status}: ${refund.failure_reason ?? 'no reason given'}`);
+    }
+    return { refundId: refund.id };
   }
 }

@@ -5,6 +5,8 @@ import { silentLogger } from '../../http/logger';
 import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { waitFor } from '../../testing/wait-for';
+import type { AppDeps } from '../run-service';
+import { defineConsumer } from '../../messaging/consumer';
 import { startService, type RunningService } from '../run-service';
 import { demoService } from './fixtures/demo-service';
 
@@ -55,6 +57,31 @@ describe('runService', () => {
       });
       const metrics = await request(service.url).get('/metrics').expect(200);
       expect(metrics.text).toMatch(/outbox_events_published_total\{service="demo"\} 1/);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('builds the consumers from the deps buildApp got, when they are given as a function', async () => {
+    const seen: AppDeps[] = [];
+    const service = await startService(
+      {
+        ...demoService,
+        buildApp: (deps) => {
+          seen.push(deps);
+          return demoService.buildApp(deps);
+        },
+        consumers: (deps) => {
+          seen.push(deps);
+          return [defineConsumer('expiration.complete', async () => undefined, { name: 'demo-from-deps' })];
+        },
+      },
+      { env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' }, logger: silentLogger() },
+    );
+    try {
+      expect(service.consumers.map((c) => c.inboxName)).toEqual(['demo:demo-from-deps']);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]).toBe(seen[0]);
     } finally {
       await service.stop();
     }

@@ -74,6 +74,37 @@ describe('StripeProvider', () => {
   it('rejects when the outcome is unknown (a Stripe server error)', async () => {
     await expect(provider.charge(chargeRequest({ token: SERVER_ERROR_TOKEN }))).rejects.toThrow(/unknown error/);
   });
+
+  it('refunds a PaymentIntent with the amount in cents and the idempotency key', async () => {
+    const charged = await provider.charge(chargeRequest({ amountCents: 2550 }));
+    const chargeId = charged.status === 'succeeded' ? charged.chargeId : 'not charged';
+    const idempotencyKey = `refund_${crypto.randomUUID()}`;
+
+    const result = await provider.refund({ chargeId, amountCents: 2550, idempotencyKey });
+
+    expect(result).toEqual({ refundId: expect.stringMatching(/^re_fake_/) });
+    const [sent] = requestsWithKey(idempotencyKey);
+    expect(sent).toMatchObject({ method: 'POST', path: '/v1/refunds', idempotencyKey, authorization: `Bearer ${SECRET_KEY}` });
+    expect(Object.fromEntries(sent!.params)).toEqual({ payment_intent: chargeId, amount: '2550' });
+  });
+
+  it('replays a refund repeated with its idempotency key, refunding once', async () => {
+    const charged = await provider.charge(chargeRequest());
+    const chargeId = charged.status === 'succeeded' ? charged.chargeId : 'not charged';
+    const refund = { chargeId, amountCents: 1999, idempotencyKey: `refund_${crypto.randomUUID()}` };
+
+    const first = await provider.refund(refund);
+    const second = await provider.refund(refund);
+
+    expect(second).toEqual(first);
+    expect(stripe.refunds().filter((r) => r.paymentIntent === chargeId)).toHaveLength(1);
+  });
+
+  it('rejects a refund Stripe refuses', async () => {
+    await expect(
+      provider.refund({ chargeId: 'pi_unknown', amountCents: 100, idempotencyKey: `refund_${crypto.randomUUID()}` }),
+    ).rejects.toThrow(/No such payment_intent/);
+  });
 });
 
 describe('POST /api/payments with Stripe', () => {
