@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generatedFiles } from '../src/generate';
+import { render } from '../src/kustomize';
+import { repoRoot } from '../src/paths';
+
+describe('generated files', () => {
+  it.each(Object.keys(generatedFiles()))('%s is up to date (npm run generate -w @ticketing/infra)', (rel) => {
+    const file = path.join(repoRoot, rel);
+    expect(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(missing)').toBe(generatedFiles()[rel]);
+  });
+});
+
+describe('the NATS configuration', () => {
+  const natsServer = ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'].find(
+    (f) => fs.existsSync(f),
+  );
+
+  it.each(['dev', 'prod'])('of overlay %s passes nats-server -t', (overlay) => {
+    if (!natsServer) throw new Error('nats-server is not installed (apt-get install nats-server)');
+    const cm = render(`overlays/${overlay}`).find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('nats-config'),
+    )!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-conf-'));
+    try {
+      const file = path.join(dir, 'nats.conf');
+      fs.writeFileSync(file, cm.data['nats.conf']);
+      const out = execFileSync(natsServer, ['-c', file, '-t'], {
+        encoding: 'utf8',
+        env: { ...process.env, SERVER_NAME: 'nats-0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out + '').toBeDefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

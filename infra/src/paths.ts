@@ -1,0 +1,20 @@
+import path from 'node:path';
+
+/** The repository root (the Docker build context of every image). */
+export const repoRoot = path.resolve(__dirname, '..', '..');
+/** infra/ */
+export const infraDir = path.join(repoRoot, 'infra');
+/** infra/k8s */
+export const k8sDir = path.join(infraDir, 'k8s');
+
+/** The back-end services; each has `<name>/Dockerfile`, `<name>/src/config.ts` and a database. */
+export const services = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
+export type ServiceName = (typeof services)[number];
+
+/** Everything that ships as an image: the services and the client. */
+export const apps = [...services, 'client'] as const;
+export type AppName = (typeof apps)[number];
+
+/** The kustomize overlays that are meant to be deployed (all are rendered and validated by the tests). */
+export const overlays = ['dev', 'dev-ingress-nginx', 'prod'] as const;
+export type OverlayName = (typeof overlays)[number];
