@@ -11,6 +11,12 @@ export const configSpec = defineConfig({
   STRIPE_API_HOST: { doc: "Stripe API host (default Stripe's); for pointing the client at a local server", optional: true },
   STRIPE_API_PORT: { doc: 'Stripe API port (default 443)', type: 'int', min: 1, optional: true },
   STRIPE_API_PROTOCOL: { doc: 'Stripe API protocol, http or https (default https)', optional: true },
+  RECONCILE_INTERVAL_MS: {
+    doc: 'Pause between rounds of the reconciler, which settles payment attempts left pending longer than the stale window (60 s)',
+    type: 'int',
+    default: 30000,
+    min: 100,
+  },
 });
 
 export type Config = ConfigOf<typeof configSpec>;

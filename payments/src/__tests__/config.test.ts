@@ -22,4 +22,11 @@ describe('payments start-up configuration', () => {
     expect(code).not.toBe(0);
     expect(stderr).toContain('STRIPE_API_PORT must be an integer');
   });
+
+  it('exits non-zero naming RECONCILE_INTERVAL_MS when it is below 100', async () => {
+    const { code, stderr } = await runMain(serviceDir, { ...complete, RECONCILE_INTERVAL_MS: '50' });
+
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('RECONCILE_INTERVAL_MS must be at least 100');
+  });
 });

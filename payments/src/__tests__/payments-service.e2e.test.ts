@@ -14,7 +14,7 @@ import {
 } from '@ticketing/common/testing';
 import { orders, payments } from '../db/schema';
 import { paymentsService } from '../service';
-import { jwtKey } from './helpers';
+import { buildOrder, jwtKey } from './helpers';
 
 let db: TestDatabase;
 let nats: NatsServerHandle;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   nc = await connect({ servers: nats.url });
   await ensureStream(nc);
   service = await startService(paymentsService, {
-    env: { DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', JWT_KEY: jwtKey },
+    env: { DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', JWT_KEY: jwtKey, RECONCILE_INTERVAL_MS: '100' },
     logger: silentLogger(),
   });
 });
@@ -98,5 +98,33 @@ describe('payments service', () => {
       { what: 'the refund' },
     );
     expect(refunded.refundId).toMatch(/^re_sandbox_/);
+  });
+
+  it('settles an abandoned attempt in the background with the provider the app charged through', async () => {
+    const order = await buildOrder(db.db);
+    const paid = await request(service.url)
+      .post('/api/payments')
+      .set('Cookie', sessionCookie(jwtKey, { id: order.userId }))
+      .send({ orderId: order.id, token: 'tok_visa' });
+    expect(paid.status).toBe(201);
+    const [charged] = await db.db.select().from(payments).where(eq(payments.id, paid.body.id));
+    // As if the process had died after the charge, before recording it; then the order expired.
+    await db.db
+      .update(payments)
+      .set({ status: 'pending', providerChargeId: null, attemptedAt: new Date(Date.now() - 5 * 60_000) })
+      .where(eq(payments.id, paid.body.id));
+    await db.db.update(orders).set({ status: 'cancelled' }).where(eq(orders.id, order.id));
+
+    const refunded = await waitFor(
+      () =>
+        db.db
+          .select()
+          .from(payments)
+          .where(eq(payments.id, paid.body.id))
+          .then((r) => (r[0]?.status === 'refunded' ? r[0] : undefined)),
+      { what: 'the reconciler' },
+    );
+    // The same key replayed the app's charge: the reconciler holds the app's provider.
+    expect(refunded.providerChargeId).toBe(charged!.providerChargeId);
   });
 });

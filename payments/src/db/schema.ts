@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { OrderStatus } from '@ticketing/common';
 
 /** The replica of orders this service needs to take payments, fed by the order events (version gated). */
@@ -57,6 +57,8 @@ export const payments = pgTable(
   (t) => [
     uniqueIndex('payments_one_live_per_order_idx').on(t.orderId).where(sql`${t.status} in ('pending', 'succeeded')`),
     uniqueIndex('payments_idempotency_key_idx').on(t.idempotencyKey),
+    // The reconciler's scan for abandoned attempts: only the few pending rows, oldest first.
+    index('payments_pending_attempted_at_idx').on(t.attemptedAt).where(sql`${t.status} = 'pending'`),
     check('payments_status_check', sql`${t.status} in ('pending', 'succeeded', 'declined', 'refunded')`),
     check('payments_amount_cents_check', sql`${t.amountCents} > 0`),
     check(

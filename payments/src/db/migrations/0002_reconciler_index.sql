@@ -1,0 +1,1 @@
+CREATE INDEX "payments_pending_attempted_at_idx" ON "payments" USING btree ("attempted_at") WHERE "payments"."status" = 'pending';
