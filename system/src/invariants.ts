@@ -115,7 +115,8 @@ export async function waitForQuiescence(
   let last = { unpublished: -1, unconsumed: -1, scheduled: -1 };
   while (Date.now() - started < timeoutMs) {
     last = await backlog(urlOf);
-    const quiet = last.unpublished === 0 && last.unconsumed === 0 && (!options.scheduled || last.scheduled === 0);
+    const quiet =
+      last.unpublished === 0 && last.unconsumed === 0 && (!options.scheduled || last.scheduled === 0);
     quietChecks = quiet ? quietChecks + 1 : 0;
     if (quietChecks >= 2) return Date.now() - started;
     await sleep(500);

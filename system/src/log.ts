@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-
 /** Receives one finished log line (no trailing newline). */
 export type LogSink = (line: string) => void;
 
@@ -7,25 +5,3 @@ export type LogSink = (line: string) => void;
 export const stdoutSink: LogSink = (line) => {
   process.stdout.write(`${line}\n`);
 };
-
-/** A writable that calls `onLine` for every complete line written to it (the rest on end). */
-export function lineSplitter(onLine: (line: string) => void): Writable {
-  let buffered = '';
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).replace(/\r$/, '');
-        buffered = buffered.slice(nl + 1);
-        if (line) onLine(line);
-      }
-      done();
-    },
-    final(done) {
-      if (buffered) onLine(buffered);
-      buffered = '';
-      done();
-    },
-  });
-}

@@ -4,18 +4,17 @@
  * `npm start` and the system tests both boot it through `startSystem`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import { ensureDatabase, freePort, lineSplitter } from '@ticketing/common/local';
 import { startGateway, type Gateway } from './gateway';
-import { lineSplitter, stdoutSink, type LogSink } from './log';
+import { stdoutSink, type LogSink } from './log';
 import { startNats, type NatsHandle } from './nats';
-import { freePort, preferredOrFreePort } from './ports';
 import { startPostgres, type PostgresHandle } from './postgres';
 import { loadRoutes, repoRoot } from './routes';
+import { readOrCreateSecret } from './secret-file';
 
 /** The services, in the order they are listed everywhere. */
 export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
@@ -200,28 +199,6 @@ function httpStatus(url: string): Promise<number> {
   });
 }
 
-function readOrCreateJwtKey(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-key');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
-
-/** Creates `database` on the server of `serverUrl` when it is missing. */
-async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
-  } finally {
-    await client.end();
-  }
-}
-
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${encodeURIComponent(database)}`;
@@ -311,22 +288,21 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const dbUrls = new Map<string, string>();
     const needEmbedded =
       !env.DATABASE_URL && serviceNames.some((s) => !env[`DATABASE_URL_${s.toUpperCase()}`]);
-    const natsPort = options.natsPort ? await preferredOrFreePort(options.natsPort) : await freePort();
     const [pgResult, natsResult] = await Promise.allSettled([
       needEmbedded
-        ? (async () =>
-            startPostgres({
-              dataDir: path.join(dataDir, 'postgres'),
-              port: options.postgresPort ? await preferredOrFreePort(options.postgresPort) : await freePort(),
-              databases: serviceNames.filter((s) => !env[`DATABASE_URL_${s.toUpperCase()}`]),
-              log,
-              durable: options.durablePostgres ?? !options.ephemeral,
-            }))()
+        ? startPostgres({
+            dataDir: path.join(dataDir, 'postgres'),
+            port: options.postgresPort,
+            databases: serviceNames.filter((s) => !env[`DATABASE_URL_${s.toUpperCase()}`]),
+            log,
+            durable: options.durablePostgres ?? !options.ephemeral,
+            env,
+          })
         : Promise.resolve(undefined),
       startNats({
         url: env.NATS_URL || undefined,
         storeDir: path.join(dataDir, 'nats'),
-        port: natsPort,
+        port: options.natsPort,
         log,
         env,
       }),
@@ -344,7 +320,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       } else dbUrls.set(svc, postgres!.url(svc));
     }
 
-    const jwtKey = env.JWT_KEY || readOrCreateJwtKey(dataDir);
+    const jwtKey = env.JWT_KEY || readOrCreateSecret(path.join(dataDir, 'jwt-key'), 32);
     const gatewayPort = options.gatewayPort ?? 3000;
     const resolvedGatewayPort = gatewayPort === 0 ? await freePort() : gatewayPort;
     const gatewayUrl = `http://127.0.0.1:${resolvedGatewayPort}`;

@@ -13,13 +13,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `preferred` when it is free on 127.0.0.1, otherwise any free port. */
-export async function preferredOrFreePort(preferred: number): Promise<number> {
-  const free = await new Promise<boolean>((resolve) => {
+/** Whether `port` can be listened on at 127.0.0.1 right now. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
     srv.once('error', () => resolve(false));
-    srv.listen(preferred, '127.0.0.1', () => srv.close(() => resolve(true)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
-  return free ? preferred : freePort();
+}
+
+/** `preferred` when it is free on 127.0.0.1, otherwise any free port. */
+export async function preferredOrFreePort(preferred: number): Promise<number> {
+  return (await isPortFree(preferred)) ? preferred : freePort();
 }

@@ -1,0 +1,8 @@
+/**
+ * Local servers for development and tests: a PostgreSQL server and a nats-server with JetStream
+ * started as child processes (`startLocalPostgres`, `startLocalNatsServer`), and free ports.
+ */
+export * from './postgres';
+export * from './nats-server';
+export * from './ports';
+export { lineSplitter } from './lines';
