@@ -13,4 +13,5 @@ export const ticketsService: ServiceDefinition<typeof configSpec> = {
   migrationsFolder: path.join(__dirname, 'db/migrations'),
   buildApp,
   consumers: [orderCreatedConsumer, orderCancelledConsumer, orderCompletedConsumer],
+  consumerConcurrency: 4,
 };

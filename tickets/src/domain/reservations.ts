@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { NotYetApplicableError, type Tx } from '@ticketing/common';
-import { finishedOrders } from '../db/schema';
+import { finishedOrders, tickets } from '../db/schema';
 import { changeTicket } from './change-ticket';
 
 /** An order and the ticket it is about, as order events carry them. */
@@ -20,6 +20,16 @@ export type ReservationOutcome =
   | 'unknown-ticket';
 
 /**
+ * Order events about one ticket arrive on different subjects, so their consumers run at the same
+ * time. Each handler first locks the ticket row: they take turns, and each reads `finished_orders`
+ * and the ticket as the one before it committed them (a lock-free read let an `order.created` and
+ * an `order.completed` of one order both miss each other, leaving a paid ticket unsold).
+ */
+async function lockTicket(tx: Tx, ticketId: string): Promise<void> {
+  await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, ticketId)).for('update');
+}
+
+/**
  * `order.created`: reserves the ticket for the order if it is free. Nothing changes when this order
  * already holds it (a repeat) or when the order was cancelled before its creation arrived; an order
  * already completed gets the ticket reserved and sold at once.
@@ -27,6 +37,7 @@ export type ReservationOutcome =
  * lets only one live order hold a ticket), so the event is deferred until it arrives.
  */
 export async function reserveTicket(tx: Tx, { orderId, ticketId }: OrderRef): Promise<ReservationOutcome> {
+  await lockTicket(tx, ticketId);
   const [finished] = await tx.select().from(finishedOrders).where(eq(finishedOrders.orderId, orderId));
   if (finished?.outcome === 'cancelled') return 'order-already-cancelled';
   const completed = finished?.outcome === 'completed';
@@ -51,6 +62,7 @@ export async function reserveTicket(tx: Tx, { orderId, ticketId }: OrderRef): Pr
  * remembers the order as cancelled so a late `order.created` cannot reserve again.
  */
 export async function releaseTicket(tx: Tx, { orderId, ticketId }: OrderRef): Promise<ReservationOutcome> {
+  await lockTicket(tx, ticketId);
   await tx.insert(finishedOrders).values({ orderId, ticketId, outcome: 'cancelled' }).onConflictDoNothing();
   const result = await changeTicket(tx, ticketId, (t) =>
     t.orderId === orderId && t.soldAt === null ? { orderId: null } : null,
@@ -64,6 +76,7 @@ export async function releaseTicket(tx: Tx, { orderId, ticketId }: OrderRef): Pr
  * and remembers the order as completed so a late `order.created` sells the ticket to it.
  */
 export async function sellTicket(tx: Tx, { orderId, ticketId }: OrderRef): Promise<ReservationOutcome> {
+  await lockTicket(tx, ticketId);
   await tx.insert(finishedOrders).values({ orderId, ticketId, outcome: 'completed' }).onConflictDoNothing();
   const result = await changeTicket(tx, ticketId, (t) =>
     t.orderId === orderId && t.soldAt === null ? { soldAt: new Date() } : null,
