@@ -10,6 +10,7 @@ export * from './db/database';
 export * from './db/migrate';
 export * as messagingTables from './db/schema';
 export * from './events';
+export * from './api/resources';
 export * from './messaging/outbox';
 export * from './messaging/relay';
 export * from './messaging/consumer';

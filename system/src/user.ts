@@ -3,31 +3,17 @@
  * between requests. Used by the system tests and the load generator.
  */
 
+import type { ErrorBody, OrderResource, TicketResource } from '@ticketing/common';
+
 export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
   ms: number;
 }
 
-export interface Ticket {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  version: number;
-  orderId: string | null;
-}
-
-export interface Order {
-  id: string;
-  userId: string;
-  status: 'created' | 'awaiting:payment' | 'complete' | 'cancelled';
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number; version: number };
-  version: number;
-}
-
-export type ErrorBody = { errors: { message: string; field?: string }[] };
+export type { ErrorBody };
+export type Ticket = TicketResource;
+export type Order = OrderResource;
 
 /** One request's outcome, reported to an observer (the load generator's statistics). */
 export interface RequestRecord {

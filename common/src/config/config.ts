@@ -86,7 +86,8 @@ function parseValue(name: string, raw: string, v: VariableSpec): { value: unknow
     case 'number': {
       const n = Number(raw);
       const ok = v.type === 'int' ? Number.isInteger(n) : Number.isFinite(n);
-      if (!ok) return { problem: `${name} must be ${v.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"` };
+      if (!ok)
+        return { problem: `${name} must be ${v.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"` };
       if (v.min !== undefined && n < v.min) return { problem: `${name} must be at least ${v.min}, got ${n}` };
       return { value: n };
     }
@@ -122,9 +123,19 @@ export const serviceConfigSpec = defineConfig({
   },
   NATS_URL: { doc: 'NATS server URL(s), comma-separated', type: 'string' },
   NATS_CLIENT_NAME: { doc: 'Name this process gives NATS (the pod name in Kubernetes)', optional: true },
-  NATS_STREAM_REPLICAS: { doc: 'Replicas of the event stream when this service creates it', type: 'int', default: 1, min: 1 },
+  NATS_STREAM_REPLICAS: {
+    doc: 'Replicas of the event stream when this service creates it',
+    type: 'int',
+    default: 1,
+    min: 1,
+  },
   LOG_LEVEL: { doc: 'pino log level', default: 'info' },
-  SHUTDOWN_TIMEOUT_MS: { doc: 'Longest graceful shutdown before a forced exit', type: 'int', default: 10000, min: 100 },
+  SHUTDOWN_TIMEOUT_MS: {
+    doc: 'Longest graceful shutdown before a forced exit',
+    type: 'int',
+    default: 10000,
+    min: 100,
+  },
   OUTBOX_RETENTION_HOURS: {
     doc: 'How long published events stay in the outbox as an audit trail (and for republishing)',
     type: 'number',

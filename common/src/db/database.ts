@@ -7,7 +7,11 @@ import { Pool, type PoolConfig } from 'pg';
 export type Database = NodePgDatabase<Record<string, never>>;
 
 /** A Drizzle transaction: domain functions take one, so a change, its outbox row and its inbox row commit together. */
-export type Tx = PgTransaction<NodePgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
+export type Tx = PgTransaction<
+  NodePgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
 
 /** The pool and the Drizzle handle built on it. */
 export interface DatabaseHandle {

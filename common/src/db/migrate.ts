@@ -13,13 +13,20 @@ const MIGRATION_LOCK = 7_311_942;
  * Applies common's migrations, then the service's (if given). An advisory lock makes replicas that
  * start together take turns instead of racing to create the same tables.
  */
-export async function migrateDatabase(pool: Pool, db: Database, serviceMigrationsFolder?: string): Promise<void> {
+export async function migrateDatabase(
+  pool: Pool,
+  db: Database,
+  serviceMigrationsFolder?: string,
+): Promise<void> {
   const lock = await pool.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await migrate(db, { migrationsFolder: commonMigrationsFolder, migrationsTable: '__migrations_common' });
     if (serviceMigrationsFolder) {
-      await migrate(db, { migrationsFolder: serviceMigrationsFolder, migrationsTable: '__migrations_service' });
+      await migrate(db, {
+        migrationsFolder: serviceMigrationsFolder,
+        migrationsTable: '__migrations_service',
+      });
     }
   } finally {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);

@@ -3,7 +3,17 @@
  * common's own migrations (`src/db/migrations`), before the service's.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /** Events committed with the state change that caused them, waiting for (or kept after) publishing. */
 export const outbox = pgTable(
@@ -23,8 +33,12 @@ export const outbox = pgTable(
     lastError: text('last_error'),
   },
   (t) => [
-    index('outbox_due_idx').on(t.notBefore, t.seq).where(sql`${t.publishedAt} is null`),
-    index('outbox_published_idx').on(t.publishedAt).where(sql`${t.publishedAt} is not null`),
+    index('outbox_due_idx')
+      .on(t.notBefore, t.seq)
+      .where(sql`${t.publishedAt} is null`),
+    index('outbox_published_idx')
+      .on(t.publishedAt)
+      .where(sql`${t.publishedAt} is not null`),
     index('outbox_occurred_idx').on(t.occurredAt),
   ],
 );

@@ -36,7 +36,9 @@ export function defineEvent<S extends string, D>(def: {
     validate(data: unknown): string[] {
       compiled ??= ajv.compile(def.schema);
       if (compiled(data)) return [];
-      return (compiled.errors ?? []).map((e) => `${e.instancePath || '(payload)'} ${e.message ?? 'is invalid'}`);
+      return (compiled.errors ?? []).map(
+        (e) => `${e.instancePath || '(payload)'} ${e.message ?? 'is invalid'}`,
+      );
     },
   };
 }
@@ -61,10 +63,36 @@ const validateEnvelopeFn = ajv.compile(envelopeSchema);
 /** Checks the envelope's shape (not the payload); returns the problems, empty when valid. */
 export function validateEnvelope(value: unknown): string[] {
   if (validateEnvelopeFn(value)) return [];
-  return (validateEnvelopeFn.errors ?? []).map((e) => `envelope${e.instancePath} ${e.message ?? 'is invalid'}`);
+  return (validateEnvelopeFn.errors ?? []).map(
+    (e) => `envelope${e.instancePath} ${e.message ?? 'is invalid'}`,
+  );
 }
 
 // Shared schema pieces.
 export const uuidSchema = { type: 'string', format: 'uuid' } as const;
 export const versionSchema = { type: 'integer', minimum: 0 } as const;
-export const priceSchema = { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000, multipleOf: 0.01 } as const;
+export const priceSchema = {
+  type: 'number',
+  exclusiveMinimum: 0,
+  maximum: 1_000_000,
+  multipleOf: 0.01,
+} as const;
+
+/** The payload of an order status change that other services key by order and ticket. */
+export interface OrderTicketRef {
+  id: string;
+  version: number;
+  ticket: { id: string };
+}
+
+/** JSON Schema of `OrderTicketRef` (order.cancelled, order.completed). */
+export const orderTicketRefSchema = {
+  type: 'object',
+  properties: {
+    id: uuidSchema,
+    version: versionSchema,
+    ticket: { type: 'object', properties: { id: uuidSchema }, required: ['id'], additionalProperties: false },
+  },
+  required: ['id', 'version', 'ticket'],
+  additionalProperties: false,
+} as const;

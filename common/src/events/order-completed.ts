@@ -1,23 +1,10 @@
-import { defineEvent, uuidSchema, versionSchema } from './contract';
+import { defineEvent, orderTicketRefSchema, type OrderTicketRef } from './contract';
 
 /** An order was paid; its ticket is sold for good. */
-export interface OrderCompletedData {
-  id: string;
-  version: number;
-  ticket: { id: string };
-}
+export type OrderCompletedData = OrderTicketRef;
 
 export const orderCompleted = defineEvent<'order.completed', OrderCompletedData>({
   subject: 'order.completed',
   description: 'An order was paid; its ticket is sold for good.',
-  schema: {
-    type: 'object',
-    properties: {
-      id: uuidSchema,
-      version: versionSchema,
-      ticket: { type: 'object', properties: { id: uuidSchema }, required: ['id'], additionalProperties: false },
-    },
-    required: ['id', 'version', 'ticket'],
-    additionalProperties: false,
-  },
+  schema: orderTicketRefSchema,
 });

@@ -13,7 +13,11 @@ export const paymentCreated = defineEvent<'payment.created', PaymentCreatedData>
   description: 'An order was paid; orders completes it.',
   schema: {
     type: 'object',
-    properties: { id: uuidSchema, orderId: uuidSchema, stripeId: { type: 'string', minLength: 1, maxLength: 255 } },
+    properties: {
+      id: uuidSchema,
+      orderId: uuidSchema,
+      stripeId: { type: 'string', minLength: 1, maxLength: 255 },
+    },
     required: ['id', 'orderId', 'stripeId'],
     additionalProperties: false,
   },

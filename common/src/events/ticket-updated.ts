@@ -13,7 +13,8 @@ export interface TicketUpdatedData {
 
 export const ticketUpdated = defineEvent<'ticket.updated', TicketUpdatedData>({
   subject: 'ticket.updated',
-  description: 'A ticket changed: edited by its seller, reserved, released or sold. Version +1 on every change.',
+  description:
+    'A ticket changed: edited by its seller, reserved, released or sold. Version +1 on every change.',
   schema: {
     type: 'object',
     properties: {

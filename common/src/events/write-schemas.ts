@@ -29,6 +29,7 @@ export const schemasDir = path.join(__dirname, '..', '..', 'schemas');
 
 if (require.main === module) {
   fs.mkdirSync(schemasDir, { recursive: true });
-  for (const [name, text] of Object.entries(renderSchemas())) fs.writeFileSync(path.join(schemasDir, name), text);
+  for (const [name, text] of Object.entries(renderSchemas()))
+    fs.writeFileSync(path.join(schemasDir, name), text);
   console.log(`wrote ${Object.keys(renderSchemas()).length} schemas to ${schemasDir}`);
 }

@@ -120,7 +120,10 @@ export class EventConsumer<S extends Subject = Subject> {
     };
     try {
       await jsm.consumers.info(STREAM_NAME, this.durable);
-      await jsm.consumers.update(STREAM_NAME, this.durable, { ack_wait: config.ack_wait, max_ack_pending: 1000 });
+      await jsm.consumers.update(STREAM_NAME, this.durable, {
+        ack_wait: config.ack_wait,
+        max_ack_pending: 1000,
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await jsm.consumers.add(STREAM_NAME, config);
@@ -227,19 +230,27 @@ export class EventConsumer<S extends Subject = Subject> {
     }
   }
 
-  private decode(raw: string, subject: string): { event: EventEnvelope<S, EventData<S>> } | { problem: string; eventId?: string } {
+  private decode(
+    raw: string,
+    subject: string,
+  ): { event: EventEnvelope<S, EventData<S>> } | { problem: string; eventId?: string } {
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
       return { problem: 'body is not JSON' };
     }
-    const eventId = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : undefined;
+    const eventId =
+      typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : undefined;
     const envelopeProblems = validateEnvelope(value);
-    if (envelopeProblems.length > 0) return { problem: `invalid envelope: ${envelopeProblems.join('; ')}`, eventId };
+    if (envelopeProblems.length > 0)
+      return { problem: `invalid envelope: ${envelopeProblems.join('; ')}`, eventId };
     const envelope = value as EventEnvelope;
     if (envelope.subject !== subject || subject !== this.options.definition.subject) {
-      return { problem: `subject mismatch: envelope says ${envelope.subject}, message was on ${subject}`, eventId };
+      return {
+        problem: `subject mismatch: envelope says ${envelope.subject}, message was on ${subject}`,
+        eventId,
+      };
     }
     const problems = contractFor(subject)?.validate(envelope.data) ?? ['unknown subject'];
     if (problems.length > 0) return { problem: `payload fails its schema: ${problems.join('; ')}`, eventId };

@@ -8,7 +8,11 @@ import { eventCatalog } from '../events/catalog';
 export const STREAM_NAME = 'TICKETING_EVENTS';
 
 /** Connects to NATS and keeps reconnecting for as long as it takes; status changes are logged. */
-export async function connectNats(options: { servers: string; name?: string; logger: Logger }): Promise<NatsConnection> {
+export async function connectNats(options: {
+  servers: string;
+  name?: string;
+  logger: Logger;
+}): Promise<NatsConnection> {
   const nc = await connect({
     servers: options.servers.split(',').map((s) => s.trim()),
     name: options.name,
@@ -19,7 +23,10 @@ export async function connectNats(options: { servers: string; name?: string; log
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
-        options.logger.warn({ natsStatus: s.type, server: (s as { server?: string }).server }, 'nats connection status');
+        options.logger.warn(
+          { natsStatus: s.type, server: (s as { server?: string }).server },
+          'nats connection status',
+        );
       }
     }
   })().catch(() => undefined);
@@ -41,7 +48,10 @@ export async function ensureStream(
     const info = await jsm.streams.info(STREAM_NAME);
     const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
     if (missing.length > 0) {
-      await jsm.streams.update(STREAM_NAME, { ...info.config, subjects: [...(info.config.subjects ?? []), ...missing] });
+      await jsm.streams.update(STREAM_NAME, {
+        ...info.config,
+        subjects: [...(info.config.subjects ?? []), ...missing],
+      });
     }
   } catch (err) {
     if (!isNotFound(err)) throw err;

@@ -126,7 +126,8 @@ export class OutboxRelay {
       await client.query('commit');
       published = ok.length;
       failed = bad.length;
-      if (failed > 0) this.options.logger.warn({ failed, error: bad[0]!.error }, 'outbox publish failed, will retry');
+      if (failed > 0)
+        this.options.logger.warn({ failed, error: bad[0]!.error }, 'outbox publish failed, will retry');
       return { published, failed };
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
@@ -238,7 +239,8 @@ export class OutboxRelay {
           if (published >= this.batchSize) continue;
           const due = await this.nextDueInMs();
           // A due row we could not claim is another relay's right now: look again shortly.
-          if (due !== undefined) delay = Math.min(this.pollIntervalMs, published === 0 ? Math.max(due, 50) : due);
+          if (due !== undefined)
+            delay = Math.min(this.pollIntervalMs, published === 0 ? Math.max(due, 50) : due);
         }
         if (Date.now() - this.lastCleanup > 60_000) {
           this.lastCleanup = Date.now();

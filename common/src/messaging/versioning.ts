@@ -28,7 +28,11 @@ export class NotYetApplicableError extends Error {
  * Applies `versionDecision`: returns true when the handler should apply the event, false for a
  * repeat (acknowledge and skip), and throws `NotYetApplicableError` when an earlier version is missing.
  */
-export function shouldApplyVersion(held: number | undefined | null, incoming: number, what = 'record'): boolean {
+export function shouldApplyVersion(
+  held: number | undefined | null,
+  incoming: number,
+  what = 'record',
+): boolean {
   const decision = versionDecision(held, incoming);
   if (decision === 'not-yet') {
     throw new NotYetApplicableError(`${what} version ${incoming} waits for ${held == null ? 0 : held + 1}`);

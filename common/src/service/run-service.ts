@@ -5,7 +5,13 @@ import type express from 'express';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
-import { ConfigError, loadConfig, type ConfigOf, type ConfigSpec, type ServiceConfig } from '../config/config';
+import {
+  ConfigError,
+  loadConfig,
+  type ConfigOf,
+  type ConfigSpec,
+  type ServiceConfig,
+} from '../config/config';
 import { createDatabase, type Database } from '../db/database';
 import { migrateDatabase } from '../db/migrate';
 import { createLogger, type Logger } from '../http/logger';
@@ -258,7 +264,9 @@ export function runService<S extends ConfigSpec>(def: ServiceDefinition<S>): voi
       if (err instanceof ConfigError) {
         process.stderr.write(`${def.name}: ${err.message}\n`);
       } else {
-        process.stderr.write(`${def.name}: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+        process.stderr.write(
+          `${def.name}: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
+        );
       }
       process.exit(1);
     },

@@ -15,7 +15,12 @@ export async function publishTestEvent<S extends Subject>(
   data: EventData<S>,
   options: { id?: string } = {},
 ): Promise<EventEnvelope<S, EventData<S>>> {
-  const envelope = { id: options.id ?? crypto.randomUUID(), subject, occurredAt: new Date().toISOString(), data };
+  const envelope = {
+    id: options.id ?? crypto.randomUUID(),
+    subject,
+    occurredAt: new Date().toISOString(),
+    data,
+  };
   await jetstream(nc).publish(subject, JSON.stringify(envelope), { msgID: envelope.id });
   return envelope;
 }
@@ -30,7 +35,11 @@ export interface TestConsumer<S extends Subject> {
   consumer: EventConsumer<S>;
   nc: NatsConnection;
   /** Resolves with the next signal of `kind` whose event id is `eventId` (any when omitted). */
-  next<K extends keyof ConsumerSignals>(kind: K, eventId?: string, timeoutMs?: number): Promise<ConsumerSignals[K][0]>;
+  next<K extends keyof ConsumerSignals>(
+    kind: K,
+    eventId?: string,
+    timeoutMs?: number,
+  ): Promise<ConsumerSignals[K][0]>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +68,11 @@ export async function startTestConsumer<S extends Subject>(
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           consumer.events.off(kind, listener as never);
-          reject(new Error(`no '${String(kind)}' signal${eventId ? ` for ${eventId}` : ''} within ${timeoutMs} ms`));
+          reject(
+            new Error(
+              `no '${String(kind)}' signal${eventId ? ` for ${eventId}` : ''} within ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         const listener = (payload: ConsumerSignals[typeof kind][0]) => {
           const p = payload as { id?: string; eventId?: string; event?: { id: string } };

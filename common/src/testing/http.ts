@@ -31,7 +31,8 @@ export type TestAgent = Record<TestRequestSpec['method'], (path: string) => Test
 export function sendRequest(agent: TestAgent, spec: TestRequestSpec): PromiseLike<TestResponse> {
   let req = agent[spec.method](spec.path);
   if (spec.cookie) req = req.set('Cookie', spec.cookie);
-  if (typeof spec.body === 'string') req = req.set('Content-Type', spec.type ?? 'application/json').send(spec.body);
+  if (typeof spec.body === 'string')
+    req = req.set('Content-Type', spec.type ?? 'application/json').send(spec.body);
   else if (spec.body !== undefined) req = req.send(spec.body as object);
   return req;
 }

@@ -46,7 +46,8 @@ export async function startMessagingFixture<C extends Definitions = Record<never
   }
 
   try {
-    if (!db || !nats) throw dbResult.status === 'rejected' ? dbResult.reason : (natsResult as PromiseRejectedResult).reason;
+    if (!db || !nats)
+      throw dbResult.status === 'rejected' ? dbResult.reason : (natsResult as PromiseRejectedResult).reason;
     const running: Record<string, TestConsumer<Subject>> = {};
     for (const [key, definition] of Object.entries(consumers)) {
       const tc = await startTestConsumer(definition as unknown as ConsumerDefinition<Subject>, {

@@ -17,7 +17,11 @@ export interface MainProcess {
  * Starts `entry` of the service in `serviceDir` as a deployment would (`node --import tsx <entry>`),
  * with exactly `env` plus PATH, collecting its output.
  */
-export function startMain(serviceDir: string, env: Record<string, string>, entry = 'src/main.ts'): MainProcess {
+export function startMain(
+  serviceDir: string,
+  env: Record<string, string>,
+  entry = 'src/main.ts',
+): MainProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: serviceDir,
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -3,22 +3,14 @@ import {
   NotAuthorizedError,
   NotFoundError,
   type Database,
-  type OrderStatus,
+  type OrderResource,
   type Tx,
 } from '@ticketing/common';
 import { orders, tickets, type OrderRow, type TicketRow } from '../db/schema';
 import { centsToPrice } from './money';
 
 /** An order as the API returns it, with its ticket as the replica holds it now. */
-export interface OrderView {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  /** ISO 8601 UTC. */
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number; version: number };
-  version: number;
-}
+export type OrderView = OrderResource;
 
 /** A database handle or a transaction: reads work on either. */
 export type Reader = Database | Tx;

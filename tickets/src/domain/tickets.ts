@@ -7,22 +7,14 @@ import {
   outbox,
   type Database,
   type Tx,
+  type TicketResource,
 } from '@ticketing/common';
 import { tickets } from '../db/schema';
 import { changeTicket, type TicketRow } from './change-ticket';
 import { fromCents } from './money';
 
 /** A ticket as the API returns it. */
-export interface Ticket {
-  id: string;
-  title: string;
-  /** Dollars, at most 2 decimals. */
-  price: number;
-  userId: string;
-  version: number;
-  /** The order holding (or that bought) the ticket; null when it is free. */
-  orderId: string | null;
-}
+export type Ticket = TicketResource;
 
 /** What a seller sets: a trimmed title and the price in cents. */
 export interface TicketDetails {

@@ -119,7 +119,10 @@ describe('currentUser', () => {
   });
 
   it('treats a validly signed token whose id is not a UUID as signed out', async () => {
-    const token = jwt.sign({ id: 'not-a-uuid', email: USER.email }, JWT_KEY, { algorithm: 'HS256', expiresIn: 600 });
+    const token = jwt.sign({ id: 'not-a-uuid', email: USER.email }, JWT_KEY, {
+      algorithm: 'HS256',
+      expiresIn: 600,
+    });
 
     const res = await request(buildApp()).get('/api/users/currentuser').set('Cookie', sessionCookie(token));
 

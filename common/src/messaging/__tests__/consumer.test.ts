@@ -19,7 +19,9 @@ beforeEach(async () => {
   db = await createTestDatabase();
   ({ nc } = await connectWithStream(nats.url));
   // A replica table standing in for a service's own state.
-  await db.pool.query('create table replica (id uuid primary key, version int not null, applied int[] not null)');
+  await db.pool.query(
+    'create table replica (id uuid primary key, version int not null, applied int[] not null)',
+  );
 });
 
 afterEach(async () => {
@@ -62,16 +64,25 @@ async function applied(id: string): Promise<number[]> {
 
 describe('event consumer', () => {
   it('applies an event received 3 times exactly once', async () => {
-    const tc = await start(startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const tc = await start(
+      startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }),
+    );
     const data = ticketData(1);
-    const envelope = { id: crypto.randomUUID(), subject: 'ticket.created', occurredAt: new Date().toISOString(), data };
+    const envelope = {
+      id: crypto.randomUUID(),
+      subject: 'ticket.created',
+      occurredAt: new Date().toISOString(),
+      data,
+    };
     const duplicates = Promise.all([tc.next('duplicate'), tc.next('duplicate')]);
     // Raw publishes bypass the stream's dedup, so the consumer itself must recognise the repeats.
     for (let i = 0; i < 3; i++) await publishRaw(nc, 'ticket.created', JSON.stringify(envelope));
 
     await duplicates;
     expect(await applied(data.id)).toEqual([1]);
-    const inbox = await db.pool.query('select count(*)::int as n from inbox where event_id = $1', [envelope.id]);
+    const inbox = await db.pool.query('select count(*)::int as n from inbox where event_id = $1', [
+      envelope.id,
+    ]);
     expect(inbox.rows[0].n).toBe(1);
   });
 
@@ -91,9 +102,16 @@ describe('event consumer', () => {
   });
 
   it('dead-letters a schema-invalid event with the reason and still handles the next one', async () => {
-    const tc = await start(startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const tc = await start(
+      startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }),
+    );
     const badId = crypto.randomUUID();
-    const bad = { id: badId, subject: 'ticket.created', occurredAt: new Date().toISOString(), data: { ...ticketData(3), price: 'free' } };
+    const bad = {
+      id: badId,
+      subject: 'ticket.created',
+      occurredAt: new Date().toISOString(),
+      data: { ...ticketData(3), price: 'free' },
+    };
     const deadLettered = tc.next('dead-lettered', badId);
     await publishRaw(nc, 'ticket.created', JSON.stringify(bad));
     await publishRaw(nc, 'ticket.created', 'this is not json');
@@ -101,11 +119,19 @@ describe('event consumer', () => {
 
     await deadLettered;
     await tc.next('handled', good.id);
-    await waitFor(async () => (await db.pool.query('select count(*)::int as n from dead_letters')).rows[0].n === 2);
-    const rows = await db.pool.query('select event_id, reason, payload, consumer from dead_letters order by id');
+    await waitFor(
+      async () => (await db.pool.query('select count(*)::int as n from dead_letters')).rows[0].n === 2,
+    );
+    const rows = await db.pool.query(
+      'select event_id, reason, payload, consumer from dead_letters order by id',
+    );
     expect(rows.rows[0]).toMatchObject({ event_id: badId, consumer: 'svc:ticket.created' });
     expect(rows.rows[0].reason).toMatch(/payload fails its schema: \/price/);
-    expect(rows.rows[1]).toMatchObject({ event_id: null, reason: 'body is not JSON', payload: 'this is not json' });
+    expect(rows.rows[1]).toMatchObject({
+      event_id: null,
+      reason: 'body is not JSON',
+      payload: 'this is not json',
+    });
     expect(await applied(good.data.id)).toEqual([1]);
   });
 
@@ -115,27 +141,39 @@ describe('event consumer', () => {
       if (event.data.id === doomed) throw new Error('cannot apply this one');
       await countingConsumer.handle(tx, event, ctx);
     });
-    const tc = await start(startTestConsumer(picky, { service: 'svc', natsUrl: nats.url, db: db.db, maxDeliveries: 3 }));
+    const tc = await start(
+      startTestConsumer(picky, { service: 'svc', natsUrl: nats.url, db: db.db, maxDeliveries: 3 }),
+    );
     const poison = await publishTestEvent(nc, 'ticket.created', ticketData(5, { id: doomed }));
     const next = await publishTestEvent(nc, 'ticket.created', ticketData(6));
 
     await tc.next('handled', next.id);
     await tc.next('dead-lettered', poison.id);
     const rows = await db.pool.query('select reason, deliveries from dead_letters');
-    expect(rows.rows).toEqual([{ reason: 'failed after 3 deliveries: Error: cannot apply this one', deliveries: 3 }]);
+    expect(rows.rows).toEqual([
+      { reason: 'failed after 3 deliveries: Error: cannot apply this one', deliveries: 3 },
+    ]);
   });
 
   it('applies versions 0 to 9 of one record delivered shuffled in version order', async () => {
-    const tc = await start(startTestConsumer(versionedConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }));
+    const tc = await start(
+      startTestConsumer(versionedConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }),
+    );
     const id = crypto.randomUUID();
     const versions = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4];
     const last = versions.map(() => '');
     for (const v of versions) {
-      const e = await publishTestEvent(nc, 'ticket.updated', { ...ticketData(v, { id, version: v }), orderId: null });
+      const e = await publishTestEvent(nc, 'ticket.updated', {
+        ...ticketData(v, { id, version: v }),
+        orderId: null,
+      });
       last[v] = e.id;
     }
 
-    await waitFor(async () => (await applied(id)).length === 10, { timeoutMs: 30_000, what: 'all versions applied' });
+    await waitFor(async () => (await applied(id)).length === 10, {
+      timeoutMs: 30_000,
+      what: 'all versions applied',
+    });
     expect(await applied(id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(tc.consumer.durable).toBe('svc_ticket-updated');
   });
@@ -158,11 +196,15 @@ describe('event consumer', () => {
     );
     expect(instances[0]!.consumer.durable).toBe(instances[1]!.consumer.durable);
     const ids: string[] = [];
-    for (let i = 0; i < 200; i++) ids.push((await publishTestEvent(nc, 'ticket.created', ticketData(i))).data.id);
+    for (let i = 0; i < 200; i++)
+      ids.push((await publishTestEvent(nc, 'ticket.created', ticketData(i))).data.id);
 
-    await waitFor(async () => (await db.pool.query('select count(*)::int as n from replica')).rows[0].n === 200, {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () => (await db.pool.query('select count(*)::int as n from replica')).rows[0].n === 200,
+      {
+        timeoutMs: 30_000,
+      },
+    );
     const rows = await db.pool.query<{ applied: number[] }>('select applied from replica');
     expect(rows.rows.every((r) => r.applied.length === 1)).toBe(true);
     expect(seenBy.get('a')!.length).toBeGreaterThan(0);

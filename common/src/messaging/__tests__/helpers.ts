@@ -17,7 +17,11 @@ export async function connectWithStream(url: string): Promise<{ nc: NatsConnecti
   return { nc, jsm };
 }
 
-export function newRelay(db: TestDatabase, nc: NatsConnection, options: Partial<RelayOptions> = {}): OutboxRelay {
+export function newRelay(
+  db: TestDatabase,
+  nc: NatsConnection,
+  options: Partial<RelayOptions> = {},
+): OutboxRelay {
   return new OutboxRelay({ pool: db.pool, js: jetstream(nc), logger, pollIntervalMs: 200, ...options });
 }
 
@@ -62,7 +66,10 @@ export async function streamMessageIds(nc: NatsConnection): Promise<string[]> {
 }
 
 /** True when every id appears exactly once in `seen`, and nothing else does. */
-export function exactlyOnce(expected: string[], seen: string[]): { missing: number; duplicates: number; extra: number } {
+export function exactlyOnce(
+  expected: string[],
+  seen: string[],
+): { missing: number; duplicates: number; extra: number } {
   const counts = new Map<string, number>();
   for (const id of seen) counts.set(id, (counts.get(id) ?? 0) + 1);
   const want = new Set(expected);

@@ -29,10 +29,14 @@ afterAll(async () => {
 describe('a relay process killed mid-batch', () => {
   it('loses no event, and whatever it re-sends is dropped by the stream or the inbox', async () => {
     const ids = await commitTicketEvents(db.db, 6000, 500);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/relay-process.ts')], {
-      env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, BATCH_SIZE: '1000' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures/relay-process.ts')],
+      {
+        env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, BATCH_SIZE: '1000' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let batches = 0;
     child.stdout.on('data', (d: Buffer) => (batches += (d.toString().match(/^batch [1-9]/gm) ?? []).length));
     await waitFor(() => batches >= 1, { timeoutMs: 30_000, what: 'a first batch' });
@@ -41,7 +45,9 @@ describe('a relay process killed mid-batch', () => {
     await waitFor(
       async () => {
         const onStream = (await jsm.streams.info(STREAM_NAME)).state.messages;
-        const marked = (await db.pool.query('select count(*)::int as n from outbox where published_at is not null')).rows[0].n;
+        const marked = (
+          await db.pool.query('select count(*)::int as n from outbox where published_at is not null')
+        ).rows[0].n;
         return onStream > marked;
       },
       { timeoutMs: 30_000, intervalMs: 5, what: 'a batch in flight' },
@@ -49,7 +55,8 @@ describe('a relay process killed mid-batch', () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
-    const left = (await db.pool.query('select count(*)::int as n from outbox where published_at is null')).rows[0].n;
+    const left = (await db.pool.query('select count(*)::int as n from outbox where published_at is null'))
+      .rows[0].n;
     expect(left).toBeGreaterThan(0); // killed with work in hand
 
     const handled = new Set<string>();
@@ -61,15 +68,22 @@ describe('a relay process killed mid-batch', () => {
     );
     const relay = newRelay(db, nc, { batchSize: 1000 });
     await relay.start();
-    await waitFor(async () => (await db.pool.query('select count(*)::int as n from outbox where published_at is null')).rows[0].n === 0, {
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      async () =>
+        (await db.pool.query('select count(*)::int as n from outbox where published_at is null')).rows[0]
+          .n === 0,
+      {
+        timeoutMs: 60_000,
+      },
+    );
     await waitFor(() => handled.size === ids.length, { timeoutMs: 60_000, what: 'every event handled' });
     await relay.stop();
     await tc.stop();
 
     expect(exactlyOnce(ids, await streamMessageIds(nc))).toEqual({ missing: 0, duplicates: 0, extra: 0 });
-    const inbox = await db.pool.query('select count(*)::int as n, count(distinct event_id)::int as d from inbox');
+    const inbox = await db.pool.query(
+      'select count(*)::int as n, count(distinct event_id)::int as d from inbox',
+    );
     expect(inbox.rows[0]).toEqual({ n: ids.length, d: ids.length });
   });
 });

@@ -4,7 +4,14 @@ import { createTestDatabase, type TestDatabase } from '../../testing/test-databa
 import { waitFor } from '../../testing/wait-for';
 import { outbox } from '../outbox';
 import { republishSince, type OutboxRelay } from '../relay';
-import { commitTicketEvents, connectWithStream, exactlyOnce, newRelay, streamMessageIds, ticketData } from './helpers';
+import {
+  commitTicketEvents,
+  connectWithStream,
+  exactlyOnce,
+  newRelay,
+  streamMessageIds,
+  ticketData,
+} from './helpers';
 
 let nats: NatsServerHandle;
 let db: TestDatabase;
@@ -25,7 +32,9 @@ afterEach(async () => {
 });
 
 async function unpublishedCount(): Promise<number> {
-  const r = await db.pool.query<{ n: number }>('select count(*)::int as n from outbox where published_at is null');
+  const r = await db.pool.query<{ n: number }>(
+    'select count(*)::int as n from outbox where published_at is null',
+  );
   return r.rows[0]!.n;
 }
 
@@ -77,12 +86,17 @@ describe('outbox relay', () => {
     const ids = await commitTicketEvents(db.db, 1000, 50);
     // The relay keeps trying while the server is away, recording attempts and the last error.
     await waitFor(
-      async () => (await db.pool.query('select count(*)::int as n from outbox where last_error is not null')).rows[0].n > 0,
+      async () =>
+        (await db.pool.query('select count(*)::int as n from outbox where last_error is not null')).rows[0]
+          .n > 0,
       { what: 'failed attempts recorded' },
     );
     await nats.restart();
 
-    await waitFor(async () => (await unpublishedCount()) === 0, { timeoutMs: 60_000, what: 'outbox drained after restart' });
+    await waitFor(async () => (await unpublishedCount()) === 0, {
+      timeoutMs: 60_000,
+      what: 'outbox drained after restart',
+    });
     expect(exactlyOnce(ids, await streamMessageIds(nc))).toEqual({ missing: 0, duplicates: 0, extra: 0 });
   });
 
@@ -95,7 +109,10 @@ describe('outbox relay', () => {
       relays.push(relay);
       await relay.start();
     }
-    await waitFor(async () => (await unpublishedCount()) === 0, { timeoutMs: 120_000, what: '20,000 drained' });
+    await waitFor(async () => (await unpublishedCount()) === 0, {
+      timeoutMs: 120_000,
+      what: '20,000 drained',
+    });
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`4 relays drained 20000 events in ${seconds.toFixed(1)} s\n`);
     await Promise.all(relays.splice(0).map((r) => r.stop()));
@@ -109,10 +126,13 @@ describe('outbox relay', () => {
     relays.push(relay);
     await relay.start();
     const due = new Date(Date.now() + 1500);
-    await db.db.transaction((tx) => outbox.add(tx, 'expiration.complete', { orderId: ticketData(0).id }, { notBefore: due }));
+    await db.db.transaction((tx) =>
+      outbox.add(tx, 'expiration.complete', { orderId: ticketData(0).id }, { notBefore: due }),
+    );
 
     const row = await waitFor(
-      async () => (await db.pool.query('select published_at from outbox where published_at is not null')).rows[0],
+      async () =>
+        (await db.pool.query('select published_at from outbox where published_at is not null')).rows[0],
       { timeoutMs: 10_000, what: 'scheduled event published' },
     );
     const publishedAt = new Date(row.published_at).getTime();

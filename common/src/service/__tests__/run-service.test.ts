@@ -25,10 +25,14 @@ afterAll(async () => {
 
 function run(env: Record<string, string | undefined>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')],
+      {
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stderr }));
@@ -88,10 +92,14 @@ describe('runService', () => {
   });
 
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')], {
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')],
+      {
+        env: { PATH: process.env.PATH, DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor(() => out.includes('service started'), { timeoutMs: 30_000 });
@@ -99,7 +107,10 @@ describe('runService', () => {
     child.kill('SIGTERM');
 
     expect(await exit).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'service stopped']));
   });
 });

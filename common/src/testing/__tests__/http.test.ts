@@ -6,7 +6,9 @@ const app = express();
 app.use(express.text({ type: '*/*' }));
 app.all('/echo', (req, res) => {
   res.status(400).json({
-    errors: [{ message: `${req.method} ${req.get('content-type') ?? '-'} ${req.get('cookie') ?? '-'} ${req.body}` }],
+    errors: [
+      { message: `${req.method} ${req.get('content-type') ?? '-'} ${req.get('cookie') ?? '-'} ${req.body}` },
+    ],
   });
 });
 app.get('/extra', (_req, res) => {
@@ -15,13 +17,23 @@ app.get('/extra', (_req, res) => {
 
 describe('sendRequest', () => {
   it('sends a string body as is, as JSON unless a type is given, with the cookie', async () => {
-    const res = await sendRequest(request(app), { method: 'put', path: '/echo', body: '{oops', cookie: 'session=x' });
+    const res = await sendRequest(request(app), {
+      method: 'put',
+      path: '/echo',
+      body: '{oops',
+      cookie: 'session=x',
+    });
 
     expect(res.body.errors[0].message).toBe('PUT application/json session=x {oops');
   });
 
   it('sends a string body with the given type and no cookie when none is given', async () => {
-    const res = await sendRequest(request(app), { method: 'post', path: '/echo', body: 'hi', type: 'text/plain' });
+    const res = await sendRequest(request(app), {
+      method: 'post',
+      path: '/echo',
+      body: 'hi',
+      type: 'text/plain',
+    });
 
     expect(res.body.errors[0].message).toBe('POST text/plain - hi');
   });

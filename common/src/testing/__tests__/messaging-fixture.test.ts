@@ -11,7 +11,13 @@ const ticketCreated = defineConsumer('ticket.created', async (_tx, event) => {
 describe('startMessagingFixture', () => {
   it("runs the service's consumers against its own database and nats-server, and stops them all", async () => {
     const { db, consumers, stop } = await startMessagingFixture('svc', { created: ticketCreated });
-    const data = { id: crypto.randomUUID(), version: 0, title: 'Concert', price: 10, userId: crypto.randomUUID() };
+    const data = {
+      id: crypto.randomUUID(),
+      version: 0,
+      title: 'Concert',
+      price: 10,
+      userId: crypto.randomUUID(),
+    };
 
     const handled = consumers.created.next('handled');
     await publishTestEvent(consumers.created.nc, 'ticket.created', data);
