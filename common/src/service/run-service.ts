@@ -66,6 +66,8 @@ export interface RunningService {
   nc: NatsConnection;
   relay: OutboxRelay;
   consumers: EventConsumer[];
+  /** How long `runService` lets `stop` take before it exits anyway (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
   /** Graceful shutdown in the fixed order; resolves when everything is closed. */
   stop(): Promise<void>;
 }
@@ -198,6 +200,7 @@ export async function startService<S extends ConfigSpec>(
       nc,
       relay,
       consumers,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       stop() {
         stopping ??= (async () => {
           shuttingDown = true;
@@ -234,7 +237,8 @@ export function runService<S extends ConfigSpec>(def: ServiceDefinition<S>): voi
       process.exit(1);
     }
     exiting = true;
-    const timeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS) || 10_000;
+    // The validated config's value once started; before that there is little to wait for.
+    const timeoutMs = running?.shutdownTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
       process.stderr.write(`${def.name}: shutdown took longer than ${timeoutMs} ms, exiting\n`);
       process.exit(1);
