@@ -4,7 +4,15 @@ import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.next/**', '**/coverage/**', '**/.data/**', 'artifacts/**', '**/next-env.d.ts'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.next/**',
+      '**/coverage/**',
+      '**/.data/**',
+      'artifacts/**',
+      '**/next-env.d.ts',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -20,7 +28,10 @@ export default tseslint.config(
       ...jest.configs['flat/recommended'].rules,
       'jest/no-focused-tests': 'error',
       'jest/no-disabled-tests': 'error',
-      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'request.**.expect', '**.expect', 'expect*', 'assert*'] }],
+      'jest/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect', 'request.**.expect', '**.expect', 'expect*', 'assert*'] },
+      ],
       'jest/no-conditional-expect': 'off',
     },
   },

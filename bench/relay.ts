@@ -51,7 +51,8 @@ async function main() {
     const fill = async () => {
       for (let i = 0; i < EVENTS; i += 1000) {
         await handle.db.transaction(async (tx) => {
-          for (let j = i; j < Math.min(EVENTS, i + 1000); j++) await outbox.add(tx, 'ticket.created', data(j));
+          for (let j = i; j < Math.min(EVENTS, i + 1000); j++)
+            await outbox.add(tx, 'ticket.created', data(j));
         });
       }
     };
@@ -60,10 +61,14 @@ async function main() {
       await fill();
       const conns = await Promise.all(Array.from({ length: relays }, () => connect({ servers: nats.url })));
       const started = performance.now();
-      const rs = conns.map((c) => new OutboxRelay({ pool: handle.pool, js: jetstream(c), logger, batchSize: 250 }));
+      const rs = conns.map(
+        (c) => new OutboxRelay({ pool: handle.pool, js: jetstream(c), logger, batchSize: 250 }),
+      );
       await Promise.all(rs.map((r) => r.start()));
       for (;;) {
-        const { rows } = await handle.pool.query('select count(*)::int as n from outbox where published_at is null');
+        const { rows } = await handle.pool.query(
+          'select count(*)::int as n from outbox where published_at is null',
+        );
         if (rows[0].n === 0) break;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -117,9 +122,16 @@ async function main() {
     // Baseline latency: a bare JetStream publish to the same consumer machinery (no outbox, no relay).
     const js = jetstream(nc);
     const bare: number[] = [];
-    const consumer = await js.consumers.get(STREAM_NAME, (await jsm.consumers.add(STREAM_NAME, {
-      durable_name: 'bench_bare', filter_subject: 'ticket.updated', ack_policy: 'explicit' as never,
-    })).name);
+    const consumer = await js.consumers.get(
+      STREAM_NAME,
+      (
+        await jsm.consumers.add(STREAM_NAME, {
+          durable_name: 'bench_bare',
+          filter_subject: 'ticket.updated',
+          ack_policy: 'explicit' as never,
+        })
+      ).name,
+    );
     const messages = await consumer.consume();
     const iterator = messages[Symbol.asyncIterator]();
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
@@ -137,7 +149,9 @@ async function main() {
     console.log(`events: ${EVENTS}`);
     console.log(`baseline: plain JetStream publishes           ${Math.round(raw)} msg/s`);
     console.log(`1 relay:  ${Math.round(one)} events/s  (${(one / raw).toFixed(2)} x baseline)`);
-    console.log(`4 relays: ${Math.round(four)} events/s  (${(four / raw).toFixed(2)} x baseline, ${(four / one).toFixed(2)} x one relay)`);
+    console.log(
+      `4 relays: ${Math.round(four)} events/s  (${(four / raw).toFixed(2)} x baseline, ${(four / one).toFixed(2)} x one relay)`,
+    );
     console.log(
       `commit-to-handler latency: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms ` +
         `(baseline publish-to-handler p50 ${fmt(percentile(bare, 50))} ms, p99 ${fmt(percentile(bare, 99))} ms; ` +

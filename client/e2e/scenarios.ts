@@ -33,7 +33,9 @@ export const DECLINED_CARD_TOKEN = 'pm_card_chargeDeclined';
 const PASSWORD = 'correct-horse-battery';
 
 /** Launches Debian's Chromium headless, with the flags a container needs. */
-export async function launchChromium(executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'): Promise<Browser> {
+export async function launchChromium(
+  executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
@@ -76,8 +78,15 @@ async function screenshot(page: Page, artifactsDir: string, name: string): Promi
 async function fail(page: Page, artifactsDir: string, message: string): Promise<never> {
   const name = `failure-${Date.now()}`;
   await screenshot(page, artifactsDir, name).catch(() => undefined);
-  const text = (await page.locator('body').innerText().catch(() => '')).slice(0, 1500);
-  throw new Error(`${message}\nURL: ${page.url()}\nScreenshot: ${path.join(artifactsDir, name)}-*.png\nPage text:\n${text}`);
+  const text = (
+    await page
+      .locator('body')
+      .innerText()
+      .catch(() => '')
+  ).slice(0, 1500);
+  throw new Error(
+    `${message}\nURL: ${page.url()}\nScreenshot: ${path.join(artifactsDir, name)}-*.png\nPage text:\n${text}`,
+  );
 }
 
 async function headerEmail(page: Page): Promise<string | null> {
@@ -88,7 +97,8 @@ async function headerEmail(page: Page): Promise<string | null> {
 
 async function expectHeaderEmail(page: Page, email: string, artifactsDir: string): Promise<void> {
   const shown = await headerEmail(page);
-  if (shown !== email) await fail(page, artifactsDir, `Expected the header to show ${email}, it shows ${shown ?? 'nobody'}`);
+  if (shown !== email)
+    await fail(page, artifactsDir, `Expected the header to show ${email}, it shows ${shown ?? 'nobody'}`);
 }
 
 async function signUp(page: Page, o: ScenarioOptions, email: string, shotName?: string): Promise<void> {
@@ -97,17 +107,29 @@ async function signUp(page: Page, o: ScenarioOptions, email: string, shotName?: 
   await page.getByLabel('Password').fill(PASSWORD);
   if (shotName) await screenshot(page, o.artifactsDir, shotName);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByTestId('current-user').filter({ hasText: email }).waitFor().catch(() => fail(page, o.artifactsDir, `Sign-up of ${email} did not sign in`));
+  await page
+    .getByTestId('current-user')
+    .filter({ hasText: email })
+    .waitFor()
+    .catch(() => fail(page, o.artifactsDir, `Sign-up of ${email} did not sign in`));
 }
 
 /** Lists a ticket through the form and returns its id (from the ticket page it lands on). */
-async function sellTicket(page: Page, o: ScenarioOptions, title: string, price: string, shotName?: string): Promise<string> {
+async function sellTicket(
+  page: Page,
+  o: ScenarioOptions,
+  title: string,
+  price: string,
+  shotName?: string,
+): Promise<string> {
   await page.goto(`${origin(o.baseUrl)}/tickets/new`);
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Price (USD)').fill(price);
   if (shotName) await screenshot(page, o.artifactsDir, shotName);
   await page.getByRole('button', { name: 'List ticket' }).click();
-  await page.waitForURL(/\/tickets\/[0-9a-f-]{36}$/).catch(() => fail(page, o.artifactsDir, 'Listing a ticket did not open its page'));
+  await page
+    .waitForURL(/\/tickets\/[0-9a-f-]{36}$/)
+    .catch(() => fail(page, o.artifactsDir, 'Listing a ticket did not open its page'));
   return page.url().split('/').pop() as string;
 }
 
@@ -115,7 +137,12 @@ async function sellTicket(page: Page, o: ScenarioOptions, title: string, price: 
  * Opens the ticket and presses Purchase, retrying while the orders service has not yet heard of
  * the ticket (it learns through ticket.created). Returns the order id.
  */
-async function purchaseTicket(page: Page, o: ScenarioOptions, ticketId: string, shotName?: string): Promise<string> {
+async function purchaseTicket(
+  page: Page,
+  o: ScenarioOptions,
+  ticketId: string,
+  shotName?: string,
+): Promise<string> {
   const deadline = Date.now() + 30_000;
   let lastError = '';
   let first = true;
@@ -126,7 +153,10 @@ async function purchaseTicket(page: Page, o: ScenarioOptions, ticketId: string, 
     await page.getByTestId('purchase').click();
     const outcome = await Promise.race([
       page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 10_000 }).then(() => 'order' as const),
-      page.getByTestId('form-error').waitFor({ timeout: 10_000 }).then(() => 'error' as const),
+      page
+        .getByTestId('form-error')
+        .waitFor({ timeout: 10_000 })
+        .then(() => 'error' as const),
     ]).catch(() => 'timeout' as const);
     if (outcome === 'order') return page.url().split('/').pop() as string;
     lastError = outcome === 'error' ? await page.getByTestId('form-error').innerText() : 'no response';
@@ -141,13 +171,21 @@ async function pay(page: Page, token: string): Promise<void> {
 }
 
 async function waitForOrderComplete(page: Page, o: ScenarioOptions): Promise<void> {
-  await page.getByTestId('order-complete').waitFor({ timeout: 45_000 }).catch(() => fail(page, o.artifactsDir, 'The order never showed as paid'));
+  await page
+    .getByTestId('order-complete')
+    .waitFor({ timeout: 45_000 })
+    .catch(() => fail(page, o.artifactsDir, 'The order never showed as paid'));
   const status = await page.getByTestId('order-status').first().getAttribute('data-status');
-  if (status !== 'complete') await fail(page, o.artifactsDir, `Expected order status complete, got ${status}`);
+  if (status !== 'complete')
+    await fail(page, o.artifactsDir, `Expected order status complete, got ${status}`);
 }
 
 /** A user signed up in a fresh context, with the page left on the home page. */
-async function newUser(o: ScenarioOptions, who: string, shotName?: string): Promise<{ context: BrowserContext; page: Page; email: string }> {
+async function newUser(
+  o: ScenarioOptions,
+  who: string,
+  shotName?: string,
+): Promise<{ context: BrowserContext; page: Page; email: string }> {
   const context = await newContext(o.browser);
   const page = await context.newPage();
   const email = uniqueEmail(who);
@@ -169,7 +207,8 @@ export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
   const external: string[] = [];
   buyer.context.on('request', (r) => {
     const url = r.url();
-    if (!url.startsWith(origin(o.baseUrl)) && !url.startsWith('data:') && !url.startsWith('blob:')) external.push(url);
+    if (!url.startsWith(origin(o.baseUrl)) && !url.startsWith('data:') && !url.startsWith('blob:'))
+      external.push(url);
   });
   try {
     const title = uniqueTitle('Jazz night');
@@ -182,7 +221,9 @@ export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
 
     await buyer.page.goto(origin(o.baseUrl));
     const card = buyer.page.getByTestId('ticket-card').filter({ hasText: title });
-    await card.waitFor().catch(() => fail(buyer.page, o.artifactsDir, `The new ticket "${title}" is not on the home page`));
+    await card
+      .waitFor()
+      .catch(() => fail(buyer.page, o.artifactsDir, `The new ticket "${title}" is not on the home page`));
     await screenshot(buyer.page, o.artifactsDir, 'home');
 
     const orderId = await purchaseTicket(buyer.page, o, ticketId, 'ticket-buyer');
@@ -195,7 +236,8 @@ export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
     await buyer.page.goto(`${origin(o.baseUrl)}/orders`);
     const row = buyer.page.locator(`a[href="/orders/${orderId}"]`);
     const rowStatus = await row.getByTestId('order-status').getAttribute('data-status');
-    if (rowStatus !== 'complete') await fail(buyer.page, o.artifactsDir, `My orders shows status ${rowStatus} for the paid order`);
+    if (rowStatus !== 'complete')
+      await fail(buyer.page, o.artifactsDir, `My orders shows status ${rowStatus} for the paid order`);
     await screenshot(buyer.page, o.artifactsDir, 'orders');
 
     // The ticket leaves the home page once the tickets service hears the order was created.
@@ -203,7 +245,8 @@ export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
     for (;;) {
       await buyer.page.goto(origin(o.baseUrl));
       if ((await buyer.page.getByTestId('ticket-card').filter({ hasText: title }).count()) === 0) break;
-      if (Date.now() > deadline) await fail(buyer.page, o.artifactsDir, `The sold ticket "${title}" is still on the home page`);
+      if (Date.now() > deadline)
+        await fail(buyer.page, o.artifactsDir, `The sold ticket "${title}" is still on the home page`);
       await buyer.page.waitForTimeout(1000);
     }
 
@@ -215,10 +258,17 @@ export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
       .getByTestId('form-error')
       .filter({ hasText: 'Cannot edit a reserved ticket' })
       .waitFor()
-      .catch(() => fail(seller.page, o.artifactsDir, 'Editing a sold ticket did not show "Cannot edit a reserved ticket"'));
+      .catch(() =>
+        fail(
+          seller.page,
+          o.artifactsDir,
+          'Editing a sold ticket did not show "Cannot edit a reserved ticket"',
+        ),
+      );
     await screenshot(seller.page, o.artifactsDir, 'ticket-edit-reserved');
 
-    if (external.length > 0) await fail(buyer.page, o.artifactsDir, `The site fetched from outside: ${external.join(', ')}`);
+    if (external.length > 0)
+      await fail(buyer.page, o.artifactsDir, `The site fetched from outside: ${external.join(', ')}`);
   } finally {
     await seller.context.close();
     await buyer.context.close();
@@ -240,10 +290,13 @@ export async function declinedCardKeepsOrderPayable(o: ScenarioOptions): Promise
       .catch(() => fail(buyer.page, o.artifactsDir, 'A declined card did not show "Your card was declined"'));
     await screenshot(buyer.page, o.artifactsDir, 'order-declined');
 
-    if (!(await buyer.page.getByTestId('payment-form').isVisible())) await fail(buyer.page, o.artifactsDir, 'The payment form disappeared after a decline');
-    if (await buyer.page.getByTestId('pay').isDisabled()) await fail(buyer.page, o.artifactsDir, 'The Pay button stayed disabled after a decline');
+    if (!(await buyer.page.getByTestId('payment-form').isVisible()))
+      await fail(buyer.page, o.artifactsDir, 'The payment form disappeared after a decline');
+    if (await buyer.page.getByTestId('pay').isDisabled())
+      await fail(buyer.page, o.artifactsDir, 'The Pay button stayed disabled after a decline');
     const status = await buyer.page.getByTestId('order-status').first().getAttribute('data-status');
-    if (status === 'complete' || status === 'cancelled') await fail(buyer.page, o.artifactsDir, `A declined payment left the order ${status}`);
+    if (status === 'complete' || status === 'cancelled')
+      await fail(buyer.page, o.artifactsDir, `A declined payment left the order ${status}`);
 
     // Still payable: after a reload the form is back, and the good card completes the order.
     await buyer.page.reload();
@@ -262,7 +315,8 @@ export async function wrongPasswordShowsError(o: ScenarioOptions): Promise<void>
   try {
     await user.page.getByRole('button', { name: 'Sign out' }).click();
     await user.page.getByRole('link', { name: 'Sign in' }).waitFor();
-    if ((await headerEmail(user.page)) !== null) await fail(user.page, o.artifactsDir, 'Still signed in after Sign out');
+    if ((await headerEmail(user.page)) !== null)
+      await fail(user.page, o.artifactsDir, 'Still signed in after Sign out');
 
     await user.page.goto(`${origin(o.baseUrl)}/auth/signin`);
     await screenshot(user.page, o.artifactsDir, 'signin');
@@ -273,9 +327,12 @@ export async function wrongPasswordShowsError(o: ScenarioOptions): Promise<void>
       .getByTestId('signin-form')
       .getByText('Invalid credentials')
       .waitFor()
-      .catch(() => fail(user.page, o.artifactsDir, 'A wrong password did not show "Invalid credentials" on the form'));
+      .catch(() =>
+        fail(user.page, o.artifactsDir, 'A wrong password did not show "Invalid credentials" on the form'),
+      );
     await screenshot(user.page, o.artifactsDir, 'signin-error');
-    if ((await headerEmail(user.page)) !== null) await fail(user.page, o.artifactsDir, 'A wrong password signed the user in');
+    if ((await headerEmail(user.page)) !== null)
+      await fail(user.page, o.artifactsDir, 'A wrong password signed the user in');
   } finally {
     await user.context.close();
   }
@@ -296,20 +353,36 @@ export async function countdownReachesZero(o: CountdownScenarioOptions): Promise
     const [m, s] = first.split(':').slice(-2).map(Number);
     const leftMs = ((m ?? 0) * 60 + (s ?? 0)) * 1000;
     if (first.split(':').length > 2 || leftMs > timeoutMs) {
-      await fail(buyer.page, o.artifactsDir, `The order expires in ${first}, longer than this scenario waits (${timeoutMs} ms): start the system with a short EXPIRATION_WINDOW_SECONDS`);
+      await fail(
+        buyer.page,
+        o.artifactsDir,
+        `The order expires in ${first}, longer than this scenario waits (${timeoutMs} ms): start the system with a short EXPIRATION_WINDOW_SECONDS`,
+      );
     }
     // It ticks: the text changes within a couple of seconds.
     await buyer.page
-      .waitForFunction((text) => document.querySelector('[data-testid="countdown"]')?.textContent !== text, first, { timeout: 3000 })
+      .waitForFunction(
+        (text) => document.querySelector('[data-testid="countdown"]')?.textContent !== text,
+        first,
+        { timeout: 3000 },
+      )
       .catch(() => fail(buyer.page, o.artifactsDir, 'The countdown does not update every second'));
 
     await buyer.page
       .getByTestId('order-expired')
       .waitFor({ timeout: leftMs + 10_000 })
-      .catch(() => fail(buyer.page, o.artifactsDir, 'The countdown reached zero but the page does not say the order expired'));
-    if (await buyer.page.getByTestId('payment-form').count()) await fail(buyer.page, o.artifactsDir, 'The payment form is still shown after expiry');
+      .catch(() =>
+        fail(
+          buyer.page,
+          o.artifactsDir,
+          'The countdown reached zero but the page does not say the order expired',
+        ),
+      );
+    if (await buyer.page.getByTestId('payment-form').count())
+      await fail(buyer.page, o.artifactsDir, 'The payment form is still shown after expiry');
     const text = await buyer.page.getByTestId('order-expired').innerText();
-    if (!text.includes('Order expired')) await fail(buyer.page, o.artifactsDir, `Expected "Order expired", got "${text}"`);
+    if (!text.includes('Order expired'))
+      await fail(buyer.page, o.artifactsDir, `Expected "Order expired", got "${text}"`);
     await screenshot(buyer.page, o.artifactsDir, 'order-expired');
 
     // A reload agrees (expired while still open, or already cancelled by the expiration service).
@@ -353,7 +426,8 @@ export async function headerShowsEmailOnFirstLoad(o: ScenarioOptions): Promise<v
     ];
     for (const [pathname, shot] of pages) {
       const res = await page.goto(`${base}${pathname}`);
-      if (!res || res.status() >= 400) await fail(page, o.artifactsDir, `GET ${pathname} answered ${res?.status()}`);
+      if (!res || res.status() >= 400)
+        await fail(page, o.artifactsDir, `GET ${pathname} answered ${res?.status()}`);
       await expectHeaderEmail(page, buyer.email, o.artifactsDir);
       await screenshot(page, o.artifactsDir, shot);
     }

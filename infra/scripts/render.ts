@@ -11,4 +11,6 @@ if (!(overlays as readonly string[]).includes(overlay)) {
   process.exit(2);
 }
 const { bin, args } = kustomizeCommand();
-process.stdout.write(execFileSync(bin, [...args, path.join(k8sDir, 'overlays', overlay)], { encoding: 'utf8' }));
+process.stdout.write(
+  execFileSync(bin, [...args, path.join(k8sDir, 'overlays', overlay)], { encoding: 'utf8' }),
+);

@@ -8,7 +8,10 @@ export const configSpec = defineConfig({
     optional: true,
     secret: true,
   },
-  STRIPE_API_HOST: { doc: "Stripe API host (default Stripe's); for pointing the client at a local server", optional: true },
+  STRIPE_API_HOST: {
+    doc: "Stripe API host (default Stripe's); for pointing the client at a local server",
+    optional: true,
+  },
   STRIPE_API_PORT: { doc: 'Stripe API port (default 443)', type: 'int', min: 1, optional: true },
   STRIPE_API_PROTOCOL: { doc: 'Stripe API protocol, http or https (default https)', optional: true },
   RECONCILE_INTERVAL_MS: {

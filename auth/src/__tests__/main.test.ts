@@ -11,7 +11,10 @@ const serviceDir = path.join(__dirname, '..', '..');
 
 describe('src/main.ts', () => {
   it('exits non-zero naming JWT_KEY when it is missing', async () => {
-    const main = startMain(serviceDir, { DATABASE_URL: 'postgres://127.0.0.1:1/auth', NATS_URL: 'nats://127.0.0.1:1' });
+    const main = startMain(serviceDir, {
+      DATABASE_URL: 'postgres://127.0.0.1:1/auth',
+      NATS_URL: 'nats://127.0.0.1:1',
+    });
 
     expect(await main.exited).not.toBe(0);
     expect(main.output.stderr).toMatch(/JWT_KEY is required/);

@@ -50,7 +50,10 @@ async function startFakeApi(): Promise<FakeApi> {
     if (req.url === '/api/tickets') return json(200, [TICKET]);
     if (req.url === `/api/tickets/${TICKET.id}`) return json(200, TICKET);
     if (req.url === '/api/users/signout' && req.method === 'POST') {
-      res.setHeader('set-cookie', 'session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax');
+      res.setHeader(
+        'set-cookie',
+        'session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax',
+      );
       return json(200, {});
     }
     return json(404, { errors: [{ message: 'Not found' }] });
@@ -84,7 +87,10 @@ beforeEach(() => {
   api.seen = [];
 });
 
-async function getHtml(path: string, cookie?: string): Promise<{ status: number; html: string; res: Response }> {
+async function getHtml(
+  path: string,
+  cookie?: string,
+): Promise<{ status: number; html: string; res: Response }> {
   const res = await fetch(`${client.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
   return { status: res.status, html: await res.text(), res };
 }
@@ -166,7 +172,11 @@ describe('other pages', () => {
   });
 
   it('signs out: forwards the API cookie-clearing header and redirects home', async () => {
-    const res = await fetch(`${client.url}/auth/signout`, { method: 'POST', headers: { cookie: 'session=abc' }, redirect: 'manual' });
+    const res = await fetch(`${client.url}/auth/signout`, {
+      method: 'POST',
+      headers: { cookie: 'session=abc' },
+      redirect: 'manual',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/');
     expect(res.headers.get('set-cookie')).toMatch(/^session=;/);
@@ -175,7 +185,11 @@ describe('other pages', () => {
 
   it('still clears the session cookie on sign-out when the API is down', async () => {
     api.mode = 'down';
-    const res = await fetch(`${client.url}/auth/signout`, { method: 'POST', headers: { cookie: 'session=abc' }, redirect: 'manual' });
+    const res = await fetch(`${client.url}/auth/signout`, {
+      method: 'POST',
+      headers: { cookie: 'session=abc' },
+      redirect: 'manual',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('set-cookie')).toMatch(/session=;.*Max-Age=0/i);
   });

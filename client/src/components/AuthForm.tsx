@@ -20,7 +20,10 @@ export function AuthForm({ mode, next }: { mode: 'signup' | 'signin'; next: stri
     event.preventDefault();
     setPending(true);
     setErrors(NO_ERRORS);
-    const result = await sendJson<{ id: string; email: string }>('POST', `/api/users/${mode}`, { email, password });
+    const result = await sendJson<{ id: string; email: string }>('POST', `/api/users/${mode}`, {
+      email,
+      password,
+    });
     if (result.ok) {
       router.push(next);
       router.refresh();
@@ -64,9 +67,11 @@ export function AuthForm({ mode, next }: { mode: 'signup' | 'signin'; next: stri
           value={password}
           onChange={(e) => setPassword(e.target.value)}
           aria-invalid={passwordErr ? true : undefined}
-          aria-describedby={[mode === 'signup' ? 'password-hint' : '', passwordErr ? 'password-error' : '']
-            .filter(Boolean)
-            .join(' ') || undefined}
+          aria-describedby={
+            [mode === 'signup' ? 'password-hint' : '', passwordErr ? 'password-error' : '']
+              .filter(Boolean)
+              .join(' ') || undefined
+          }
         />
         {mode === 'signup' && (
           <span className="hint" id="password-hint">

@@ -125,7 +125,10 @@ export function OrderPayment({ orderId, price, expiresAt, serverNow, stripePubli
       )}
       <p className="secure-note">
         <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true">
-          <path fill="currentColor" d="M12 1a5 5 0 0 0-5 5v3H5v14h14V9h-2V6a5 5 0 0 0-5-5Zm-3 5a3 3 0 1 1 6 0v3H9V6Z" />
+          <path
+            fill="currentColor"
+            d="M12 1a5 5 0 0 0-5 5v3H5v14h14V9h-2V6a5 5 0 0 0-5-5Zm-3 5a3 3 0 1 1 6 0v3H9V6Z"
+          />
         </svg>
         You pay {formatPrice(price)} once. Card details never touch our servers.
       </p>

@@ -60,7 +60,12 @@ function InnerForm({ price, handle }: { price: number; handle: PayHandle }) {
   return (
     <form className="stack" onSubmit={onSubmit} aria-label="Payment" data-testid="payment-form">
       <PaymentElement />
-      <button type="submit" className="button block" disabled={!stripe || !elements || handle.pending} data-testid="pay">
+      <button
+        type="submit"
+        className="button block"
+        disabled={!stripe || !elements || handle.pending}
+        data-testid="pay"
+      >
         {handle.pending ? 'Processing…' : `Pay ${formatPrice(price)}`}
       </button>
     </form>

@@ -14,7 +14,8 @@ const NO_ERRORS: FormErrors = { fields: {}, form: [] };
 function localErrors(title: string, price: string): FormErrors {
   const fields: Record<string, string[]> = {};
   if (!title.trim()) fields.title = ['Enter a title.'];
-  if (!/^\d+(\.\d{1,2})?$/.test(price.trim()) || Number(price) <= 0) fields.price = ['Enter a price above zero, like 25 or 19.99.'];
+  if (!/^\d+(\.\d{1,2})?$/.test(price.trim()) || Number(price) <= 0)
+    fields.price = ['Enter a price above zero, like 25 or 19.99.'];
   return { fields, form: [] };
 }
 
@@ -52,7 +53,13 @@ export function TicketForm({ ticket }: { ticket?: Pick<Ticket, 'id' | 'title' | 
   const priceErr = errors.fields.price;
 
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-label={editing ? 'Edit ticket' : 'Sell a ticket'} data-testid="ticket-form">
+    <form
+      className="stack"
+      onSubmit={onSubmit}
+      noValidate
+      aria-label={editing ? 'Edit ticket' : 'Sell a ticket'}
+      data-testid="ticket-form"
+    >
       <FormAlert messages={errors.form} />
       <div className="field">
         <label htmlFor="title">Title</label>

@@ -39,9 +39,9 @@ function fallbackMessage(status: number): string {
  */
 export function parseErrors(status: number, body: unknown): ApiErrorItem[] {
   if (typeof body === 'object' && body !== null && Array.isArray((body as { errors?: unknown }).errors)) {
-    const items = (body as { errors: unknown[] }).errors.filter(isErrorItem).map((e) =>
-      e.field ? { message: e.message, field: e.field } : { message: e.message },
-    );
+    const items = (body as { errors: unknown[] }).errors
+      .filter(isErrorItem)
+      .map((e) => (e.field ? { message: e.message, field: e.field } : { message: e.message }));
     if (items.length > 0) {
       // A decline always reads the same, whatever the provider said.
       if (status === 402) return [{ message: DECLINED_MESSAGE }];

@@ -3,7 +3,11 @@
  */
 import { toResult, unreachableResult, type ApiResult } from './api-core';
 
-export async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<ApiResult<T>> {
+export async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<ApiResult<T>> {
   try {
     const res = await fetch(path, {
       method,

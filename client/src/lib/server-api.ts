@@ -8,7 +8,10 @@ import { loadConfig } from './config';
 import { buildForwardHeaders, toResult, unreachableResult, type ApiResult } from './api-core';
 import type { CurrentUser } from './types';
 
-export async function serverFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
+export async function serverFetch<T>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<ApiResult<T>> {
   const config = loadConfig();
   const forwarded = buildForwardHeaders(await headers());
   if (init.body !== undefined) forwarded['content-type'] = 'application/json';

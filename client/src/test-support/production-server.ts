@@ -15,7 +15,8 @@ function newestMtime(dir: string): number {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== '__tests__' && entry.name !== 'test-support') newest = Math.max(newest, newestMtime(full));
+      if (entry.name !== '__tests__' && entry.name !== 'test-support')
+        newest = Math.max(newest, newestMtime(full));
     } else {
       newest = Math.max(newest, fs.statSync(full).mtimeMs);
     }
@@ -26,7 +27,10 @@ function newestMtime(dir: string): number {
 /** Runs `next build` unless .next holds a build at least as new as src/ and next.config.ts. */
 export function ensureBuilt(): void {
   const buildId = path.join(clientDir, '.next', 'BUILD_ID');
-  const sources = Math.max(newestMtime(path.join(clientDir, 'src')), fs.statSync(path.join(clientDir, 'next.config.ts')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(path.join(clientDir, 'src')),
+    fs.statSync(path.join(clientDir, 'next.config.ts')).mtimeMs,
+  );
   if (fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs >= sources) return;
   try {
     execFileSync(process.execPath, [nextBin, 'build'], {
@@ -61,11 +65,15 @@ export interface RunningClient {
 export async function startClient(env: Record<string, string>): Promise<RunningClient> {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: clientDir,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'],
+    {
+      cwd: clientDir,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

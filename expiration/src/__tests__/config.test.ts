@@ -5,7 +5,9 @@ const serviceDir = path.join(__dirname, '..', '..');
 
 describe('expiration start-up configuration', () => {
   it('exits non-zero naming NATS_URL when it is missing', async () => {
-    const { code, stderr } = await runMain(serviceDir, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/expiration' });
+    const { code, stderr } = await runMain(serviceDir, {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/expiration',
+    });
 
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/NATS_URL is required/);

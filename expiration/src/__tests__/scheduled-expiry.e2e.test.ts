@@ -1,7 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { STREAM_NAME, ensureStream, silentLogger, startService, type RunningService } from '@ticketing/common';
+import {
+  STREAM_NAME,
+  ensureStream,
+  silentLogger,
+  startService,
+  type RunningService,
+} from '@ticketing/common';
 import {
   publishTestEvent,
   startMessagingFixture,
@@ -35,9 +41,17 @@ async function stopService(service: RunningService): Promise<void> {
 }
 
 function waitUntilScheduled(orderId: string) {
-  return waitFor(() => db.db.select().from(scheduledExpirations).where(eq(scheduledExpirations.orderId, orderId)).then((r) => r[0]), {
-    what: `expiry of ${orderId} scheduled`,
-  });
+  return waitFor(
+    () =>
+      db.db
+        .select()
+        .from(scheduledExpirations)
+        .where(eq(scheduledExpirations.orderId, orderId))
+        .then((r) => r[0]),
+    {
+      what: `expiry of ${orderId} scheduled`,
+    },
+  );
 }
 
 /**
@@ -52,7 +66,8 @@ async function expirationsOnStream(orderId: string): Promise<{ storedAt: number 
   const found: { storedAt: number }[] = [];
   for (let read = 0; read < onStream; read++) {
     const m = await reader.next({ expires: 5_000 });
-    if (!m) throw new Error(`the stream holds ${onStream} expiration.complete but only ${read} could be read`);
+    if (!m)
+      throw new Error(`the stream holds ${onStream} expiration.complete but only ${read} could be read`);
     if (m.json<{ data: { orderId: string } }>().data.orderId === orderId) {
       found.push({ storedAt: Number(m.info.timestampNanos) / 1e6 });
     }

@@ -10,7 +10,10 @@ export type ScheduleResult = 'scheduled' | 'already-scheduled';
  * carries `notBefore = expiresAt`, so the relay publishes it when due, and it survives restarts
  * of this service, NATS and the database like any committed outbox row.
  */
-export async function scheduleExpiration(tx: Tx, input: { orderId: string; expiresAt: Date }): Promise<ScheduleResult> {
+export async function scheduleExpiration(
+  tx: Tx,
+  input: { orderId: string; expiresAt: Date },
+): Promise<ScheduleResult> {
   const eventId = crypto.randomUUID();
   const claimed = await tx
     .insert(scheduledExpirations)
@@ -18,6 +21,11 @@ export async function scheduleExpiration(tx: Tx, input: { orderId: string; expir
     .onConflictDoNothing()
     .returning({ orderId: scheduledExpirations.orderId });
   if (claimed.length === 0) return 'already-scheduled';
-  await outbox.add(tx, 'expiration.complete', { orderId: input.orderId }, { id: eventId, notBefore: input.expiresAt });
+  await outbox.add(
+    tx,
+    'expiration.complete',
+    { orderId: input.orderId },
+    { id: eventId, notBefore: input.expiresAt },
+  );
   return 'scheduled';
 }

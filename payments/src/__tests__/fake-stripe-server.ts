@@ -88,12 +88,25 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
     if (!intent) return invalidRequest(`No such payment_intent: '${paymentIntent}'`, 'resource_missing');
     const amount = params.has('amount') ? Number(params.get('amount')) : intent.amount - intent.refunded;
     if (!(amount > 0) || intent.refunded + amount > intent.amount) {
-      return invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge`, 'amount_too_large');
+      return invalidRequest(
+        `Refund amount (${amount}) is greater than unrefunded amount on charge`,
+        'amount_too_large',
+      );
     }
     intent.refunded += amount;
     const id = `re_fake_${crypto.randomBytes(8).toString('hex')}`;
     refunds.push({ id, paymentIntent, amount, idempotencyKey });
-    return { status: 200, body: { id, object: 'refund', amount, currency: 'usd', payment_intent: paymentIntent, status: 'succeeded' } };
+    return {
+      status: 200,
+      body: {
+        id,
+        object: 'refund',
+        amount,
+        currency: 'usd',
+        payment_intent: paymentIntent,
+        status: 'succeeded',
+      },
+    };
   }
 
   const server = http.createServer((req, res) => {
@@ -102,11 +115,20 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
     req.on('end', () => {
       const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
       const params = new URLSearchParams(raw);
-      requests.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey, authorization: req.headers.authorization, params });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        idempotencyKey,
+        authorization: req.headers.authorization,
+        params,
+      });
       let reply: StoredResponse;
       const route = req.method === 'POST' ? req.url : undefined;
       if (route !== '/v1/payment_intents' && route !== '/v1/refunds') {
-        reply = { status: 404, body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL' } } };
+        reply = {
+          status: 404,
+          body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL' } },
+        };
       } else if (idempotencyKey && byKey.has(idempotencyKey)) {
         reply = byKey.get(idempotencyKey)!;
       } else if (route === '/v1/refunds') {

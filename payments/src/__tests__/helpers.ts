@@ -1,6 +1,12 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { loadConfig, messagingTables, silentLogger, type Database, type OrderCreatedData } from '@ticketing/common';
+import {
+  loadConfig,
+  messagingTables,
+  silentLogger,
+  type Database,
+  type OrderCreatedData,
+} from '@ticketing/common';
 import { sessionCookie } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
@@ -27,7 +33,10 @@ export function testApp(db: Database, provider: PaymentProvider) {
 
 /** POST /api/payments with `body`, signed in as `userId`. */
 export function postPayment(app: ReturnType<typeof buildApp>, userId: string, body: object) {
-  return request(app).post('/api/payments').set('Cookie', sessionCookie(jwtKey, { id: userId })).send(body);
+  return request(app)
+    .post('/api/payments')
+    .set('Cookie', sessionCookie(jwtKey, { id: userId }))
+    .send(body);
 }
 
 /** Puts an order in the replica as the order events would have; payable by `userId` for 15 minutes by default. */
@@ -54,7 +63,10 @@ export function paymentsOf(db: Database, orderId: string): Promise<Payment[]> {
 
 /** The payment.created events committed for an order. */
 export async function paymentCreatedEvents(db: Database, orderId: string) {
-  const rows = await db.select().from(messagingTables.outbox).where(eq(messagingTables.outbox.subject, 'payment.created'));
+  const rows = await db
+    .select()
+    .from(messagingTables.outbox)
+    .where(eq(messagingTables.outbox.subject, 'payment.created'));
   return rows.filter((r) => (r.data as { orderId: string }).orderId === orderId);
 }
 

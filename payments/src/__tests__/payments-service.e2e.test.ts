@@ -3,7 +3,13 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { STREAM_NAME, ensureStream, silentLogger, startService, type RunningService } from '@ticketing/common';
+import {
+  STREAM_NAME,
+  ensureStream,
+  silentLogger,
+  startService,
+  type RunningService,
+} from '@ticketing/common';
 import {
   publishTestEvent,
   sessionCookie,
@@ -27,7 +33,13 @@ beforeAll(async () => {
   nc = await connect({ servers: nats.url });
   await ensureStream(nc);
   service = await startService(paymentsService, {
-    env: { DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', JWT_KEY: jwtKey, RECONCILE_INTERVAL_MS: '100' },
+    env: {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      PORT: '0',
+      JWT_KEY: jwtKey,
+      RECONCILE_INTERVAL_MS: '100',
+    },
     logger: silentLogger(),
   });
 });
@@ -50,7 +62,15 @@ describe('payments service', () => {
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
       ticket: { id: crypto.randomUUID(), price: 12.5 },
     });
-    await waitFor(() => db.db.select().from(orders).where(eq(orders.id, orderId)).then((r) => r[0]), { what: 'the replica' });
+    await waitFor(
+      () =>
+        db.db
+          .select()
+          .from(orders)
+          .where(eq(orders.id, orderId))
+          .then((r) => r[0]),
+      { what: 'the replica' },
+    );
 
     const res = await request(service.url)
       .post('/api/payments')
@@ -78,7 +98,15 @@ describe('payments service', () => {
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
       ticket: { id: ticketId, price: 12.5 },
     });
-    await waitFor(() => db.db.select().from(orders).where(eq(orders.id, orderId)).then((r) => r[0]), { what: 'the replica' });
+    await waitFor(
+      () =>
+        db.db
+          .select()
+          .from(orders)
+          .where(eq(orders.id, orderId))
+          .then((r) => r[0]),
+      { what: 'the replica' },
+    );
     const paid = await request(service.url)
       .post('/api/payments')
       .set('Cookie', sessionCookie(jwtKey, { id: userId }))

@@ -14,7 +14,10 @@ export const orders = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [
-    check('orders_status_check', sql`${t.status} in ('created', 'awaiting:payment', 'complete', 'cancelled')`),
+    check(
+      'orders_status_check',
+      sql`${t.status} in ('created', 'awaiting:payment', 'complete', 'cancelled')`,
+    ),
     check('orders_price_cents_check', sql`${t.priceCents} > 0`),
   ],
 );
@@ -55,10 +58,14 @@ export const payments = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('payments_one_live_per_order_idx').on(t.orderId).where(sql`${t.status} in ('pending', 'succeeded')`),
+    uniqueIndex('payments_one_live_per_order_idx')
+      .on(t.orderId)
+      .where(sql`${t.status} in ('pending', 'succeeded')`),
     uniqueIndex('payments_idempotency_key_idx').on(t.idempotencyKey),
     // The reconciler's scan for abandoned attempts: only the few pending rows, oldest first.
-    index('payments_pending_attempted_at_idx').on(t.attemptedAt).where(sql`${t.status} = 'pending'`),
+    index('payments_pending_attempted_at_idx')
+      .on(t.attemptedAt)
+      .where(sql`${t.status} = 'pending'`),
     check('payments_status_check', sql`${t.status} in ('pending', 'succeeded', 'declined', 'refunded')`),
     check('payments_amount_cents_check', sql`${t.amountCents} > 0`),
     check(

@@ -9,7 +9,11 @@ export function toCents(price: number): number {
 
 /** The replica's version of an order, row-locked so concurrent consumers of one order take turns. */
 async function heldVersion(tx: Tx, orderId: string): Promise<number | undefined> {
-  const [row] = await tx.select({ version: orders.version }).from(orders).where(eq(orders.id, orderId)).for('update');
+  const [row] = await tx
+    .select({ version: orders.version })
+    .from(orders)
+    .where(eq(orders.id, orderId))
+    .for('update');
   return row?.version;
 }
 

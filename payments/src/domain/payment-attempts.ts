@@ -43,7 +43,11 @@ export async function beginPaymentAttempt(
       throw new BadRequestError('A payment for this order is in progress');
     }
     // Its charge may already have been made: finish it (same key, same token) whatever the clock says now.
-    const [resumed] = await tx.update(payments).set({ attemptedAt: input.now }).where(eq(payments.id, live.id)).returning();
+    const [resumed] = await tx
+      .update(payments)
+      .set({ attemptedAt: input.now })
+      .where(eq(payments.id, live.id))
+      .returning();
     return { ...resumed!, resumed: true };
   }
 
@@ -76,7 +80,11 @@ export async function recordChargeSucceeded(
   attempt: { id: string; orderId: string },
   chargeId: string,
 ): Promise<'recorded' | 'order-cancelled'> {
-  const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, attempt.orderId)).for('update');
+  const [order] = await tx
+    .select({ status: orders.status })
+    .from(orders)
+    .where(eq(orders.id, attempt.orderId))
+    .for('update');
   const cancelled = order?.status === 'cancelled';
   const [paid] = await tx
     .update(payments)

@@ -24,7 +24,11 @@ export async function refundIfOrderCancelled(
   orderId: string,
   logger: Logger,
 ): Promise<void> {
-  const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for('update');
+  const [order] = await tx
+    .select({ status: orders.status })
+    .from(orders)
+    .where(eq(orders.id, orderId))
+    .for('update');
   if (order?.status !== 'cancelled') return;
   const charged = await tx
     .select()
@@ -32,7 +36,8 @@ export async function refundIfOrderCancelled(
     .where(and(eq(payments.orderId, orderId), eq(payments.status, 'succeeded')))
     .for('update');
   for (const payment of charged) {
-    if (!payment.providerChargeId) throw new Error(`succeeded payment ${payment.id} has no provider charge id`);
+    if (!payment.providerChargeId)
+      throw new Error(`succeeded payment ${payment.id} has no provider charge id`);
     const { refundId } = await provider.refund({
       chargeId: payment.providerChargeId,
       amountCents: payment.amountCents,
@@ -43,7 +48,13 @@ export async function refundIfOrderCancelled(
       .set({ status: 'refunded', refundId, refundedAt: new Date() })
       .where(eq(payments.id, payment.id));
     logger.warn(
-      { orderId, paymentId: payment.id, chargeId: payment.providerChargeId, refundId, amountCents: payment.amountCents },
+      {
+        orderId,
+        paymentId: payment.id,
+        chargeId: payment.providerChargeId,
+        refundId,
+        amountCents: payment.amountCents,
+      },
       'payment refunded for a cancelled order',
     );
   }

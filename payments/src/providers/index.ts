@@ -4,7 +4,13 @@ import type { PaymentProvider } from './payment-provider';
 import { SandboxProvider } from './sandbox-provider';
 import { StripeProvider } from './stripe-provider';
 
-export type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider';
+export type {
+  ChargeRequest,
+  ChargeResult,
+  PaymentProvider,
+  RefundRequest,
+  RefundResult,
+} from './payment-provider';
 export { SandboxProvider } from './sandbox-provider';
 export { StripeProvider } from './stripe-provider';
 

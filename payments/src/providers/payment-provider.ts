@@ -11,7 +11,8 @@ export interface ChargeRequest {
 }
 
 /** What the provider did: took the money, or refused without taking it. */
-export type ChargeResult = { status: 'succeeded'; chargeId: string } | { status: 'declined'; message: string };
+export type ChargeResult =
+  { status: 'succeeded'; chargeId: string } | { status: 'declined'; message: string };
 
 /** One refund of (part of) a succeeded charge. */
 export interface RefundRequest {

@@ -1,11 +1,25 @@
 import crypto from 'node:crypto';
-import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider';
+import type {
+  ChargeRequest,
+  ChargeResult,
+  PaymentProvider,
+  RefundRequest,
+  RefundResult,
+} from './payment-provider';
 
 // Stripe's test payment methods and tokens (docs.stripe.com/testing) that succeed.
 const SUCCEEDING = new Set(
-  ['visa', 'visa_debit', 'mastercard', 'mastercard_debit', 'amex', 'discover', 'diners', 'jcb', 'unionpay'].flatMap(
-    (brand) => [`tok_${brand}`, `pm_card_${brand}`],
-  ),
+  [
+    'visa',
+    'visa_debit',
+    'mastercard',
+    'mastercard_debit',
+    'amex',
+    'discover',
+    'diners',
+    'jcb',
+    'unionpay',
+  ].flatMap((brand) => [`tok_${brand}`, `pm_card_${brand}`]),
 );
 
 // Stripe's declining test cards, with the message Stripe gives for each.
@@ -60,18 +74,31 @@ export class SandboxProvider implements PaymentProvider {
   private readonly succeeded = new Map<string, { amountCents: number; refundedCents: number }>();
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const fingerprint = JSON.stringify([request.amountCents, request.currency, request.token, request.description]);
+    const fingerprint = JSON.stringify([
+      request.amountCents,
+      request.currency,
+      request.token,
+      request.description,
+    ]);
     const earlier = this.byKey.get(request.idempotencyKey);
     if (earlier) {
       if (earlier.fingerprint !== fingerprint) {
-        throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with');
+        throw new Error(
+          'Keys for idempotent requests can only be used with the same parameters they were first used with',
+        );
       }
       return earlier.result;
     }
     const result = this.decide(request.token);
     this.byKey.set(request.idempotencyKey, { fingerprint, result });
-    this.charges.push({ idempotencyKey: request.idempotencyKey, amountCents: request.amountCents, token: request.token, result });
-    if (result.status === 'succeeded') this.succeeded.set(result.chargeId, { amountCents: request.amountCents, refundedCents: 0 });
+    this.charges.push({
+      idempotencyKey: request.idempotencyKey,
+      amountCents: request.amountCents,
+      token: request.token,
+      result,
+    });
+    if (result.status === 'succeeded')
+      this.succeeded.set(result.chargeId, { amountCents: request.amountCents, refundedCents: 0 });
     return result;
   }
 
@@ -80,7 +107,9 @@ export class SandboxProvider implements PaymentProvider {
     const earlier = this.refundsByKey.get(request.idempotencyKey);
     if (earlier) {
       if (earlier.fingerprint !== fingerprint) {
-        throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with');
+        throw new Error(
+          'Keys for idempotent requests can only be used with the same parameters they were first used with',
+        );
       }
       return earlier.result;
     }
@@ -90,17 +119,25 @@ export class SandboxProvider implements PaymentProvider {
       throw new Error(`Invalid refund amount: ${request.amountCents}`);
     }
     if (charge.refundedCents + request.amountCents > charge.amountCents) {
-      throw new Error(`Refund amount (${request.amountCents}) is greater than the unrefunded amount on charge '${request.chargeId}'`);
+      throw new Error(
+        `Refund amount (${request.amountCents}) is greater than the unrefunded amount on charge '${request.chargeId}'`,
+      );
     }
     charge.refundedCents += request.amountCents;
     const result = { refundId: `re_sandbox_${crypto.randomBytes(12).toString('hex')}` };
     this.refundsByKey.set(request.idempotencyKey, { fingerprint, result });
-    this.refunds.push({ idempotencyKey: request.idempotencyKey, chargeId: request.chargeId, amountCents: request.amountCents, refundId: result.refundId });
+    this.refunds.push({
+      idempotencyKey: request.idempotencyKey,
+      chargeId: request.chargeId,
+      amountCents: request.amountCents,
+      refundId: result.refundId,
+    });
     return result;
   }
 
   private decide(token: string): ChargeResult {
-    if (SUCCEEDING.has(token)) return { status: 'succeeded', chargeId: `ch_sandbox_${crypto.randomBytes(12).toString('hex')}` };
+    if (SUCCEEDING.has(token))
+      return { status: 'succeeded', chargeId: `ch_sandbox_${crypto.randomBytes(12).toString('hex')}` };
     return { status: 'declined', message: decline(token) ?? `No such PaymentMethod: '${token}'` };
   }
 }

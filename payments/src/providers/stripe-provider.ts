@@ -1,5 +1,11 @@
 import Stripe from 'stripe';
-import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider';
+import type {
+  ChargeRequest,
+  ChargeResult,
+  PaymentProvider,
+  RefundRequest,
+  RefundResult,
+} from './payment-provider';
 
 /** Where the Stripe client sends its requests (tests point it at a local server). */
 export interface StripeEndpoint {
@@ -43,12 +49,17 @@ export class StripeProvider implements PaymentProvider {
       params.payment_method = request.token;
     }
     try {
-      const intent = await this.stripe.paymentIntents.create(params, { idempotencyKey: request.idempotencyKey });
+      const intent = await this.stripe.paymentIntents.create(params, {
+        idempotencyKey: request.idempotencyKey,
+      });
       if (intent.status === 'succeeded') return { status: 'succeeded', chargeId: intent.id };
       // e.g. requires_action (3-D Secure): this server-side flow cannot complete it.
       return { status: 'declined', message: `Payment not completed: ${intent.status}` };
     } catch (err) {
-      if (err instanceof Stripe.errors.StripeCardError || err instanceof Stripe.errors.StripeInvalidRequestError) {
+      if (
+        err instanceof Stripe.errors.StripeCardError ||
+        err instanceof Stripe.errors.StripeInvalidRequestError
+      ) {
         return { status: 'declined', message: err.message };
       }
       throw err;
@@ -61,7 +72,9 @@ export class StripeProvider implements PaymentProvider {
       { idempotencyKey: request.idempotencyKey },
     );
     if (refund.status === 'failed' || refund.status === 'canceled') {
-      throw new Error(`Stripe refund ${refund.id} ${refund.status}: ${refund.failure_reason ?? 'no reason given'}`);
+      throw new Error(
+        `Stripe refund ${refund.id} ${refund.status}: ${refund.failure_reason ?? 'no reason given'}`,
+      );
     }
     return { refundId: refund.id };
   }

@@ -1,11 +1,22 @@
 import { Router } from 'express';
 import { body } from 'express-validator';
-import { rejectUnknownFields, requireAuth, silentLogger, validateRequest, type Database } from '@ticketing/common';
+import {
+  rejectUnknownFields,
+  requireAuth,
+  silentLogger,
+  validateRequest,
+  type Database,
+} from '@ticketing/common';
 import { payOrder } from '../domain/pay-order';
 import type { PaymentProvider } from '../providers';
 
 const validators = [
-  body('orderId').isString().withMessage('orderId must be a string').bail().isUUID().withMessage('orderId must be a valid id'),
+  body('orderId')
+    .isString()
+    .withMessage('orderId must be a string')
+    .bail()
+    .isUUID()
+    .withMessage('orderId must be a valid id'),
   body('token')
     .isString()
     .withMessage('token must be a string')
@@ -20,10 +31,22 @@ const validators = [
 /** POST /api/payments `{ orderId, token }` → 201 `{ id }`; the rules are in payOrder. */
 export function createPaymentRouter(db: Database, provider: PaymentProvider): Router {
   const router = Router();
-  router.post('/api/payments', requireAuth, rejectUnknownFields(['orderId', 'token']), ...validators, validateRequest, async (req, res) => {
-    const { orderId, token } = req.body as { orderId: string; token: string };
-    const payment = await payOrder(db, provider, { orderId, token, userId: req.currentUser!.id }, req.log ?? silentLogger());
-    res.status(201).json({ id: payment.id });
-  });
+  router.post(
+    '/api/payments',
+    requireAuth,
+    rejectUnknownFields(['orderId', 'token']),
+    ...validators,
+    validateRequest,
+    async (req, res) => {
+      const { orderId, token } = req.body as { orderId: string; token: string };
+      const payment = await payOrder(
+        db,
+        provider,
+        { orderId, token, userId: req.currentUser!.id },
+        req.log ?? silentLogger(),
+      );
+      res.status(201).json({ id: payment.id });
+    },
+  );
   return router;
 }

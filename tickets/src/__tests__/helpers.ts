@@ -49,7 +49,10 @@ export function aTicket(
 }
 
 /** A ticket (of `userId`, or a new seller) reserved by a new order; returns both. */
-export async function reservedTicket(db: Database, userId?: string): Promise<{ ticket: Ticket; orderId: string }> {
+export async function reservedTicket(
+  db: Database,
+  userId?: string,
+): Promise<{ ticket: Ticket; orderId: string }> {
   const ticket = await aTicket(db, { userId });
   const orderId = crypto.randomUUID();
   await db.transaction((tx) => reserveTicket(tx, { orderId, ticketId: ticket.id }));

@@ -1,4 +1,9 @@
-import { createTestDatabase, expectErrorResponse, sendRequest, type TestDatabase } from '@ticketing/common/testing';
+import {
+  createTestDatabase,
+  expectErrorResponse,
+  sendRequest,
+  type TestDatabase,
+} from '@ticketing/common/testing';
 import request from 'supertest';
 import { PASSWORD, testApp, uniqueEmail } from '../../__tests__/helpers';
 

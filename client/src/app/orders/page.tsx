@@ -13,7 +13,8 @@ export default async function OrdersPage() {
   const currentUser = await getCurrentUser();
   if (!currentUser) redirect('/auth/signin?next=/orders');
   const result = await serverFetch<Order[]>('/api/orders');
-  if (!result.ok || !Array.isArray(result.data)) return <Unavailable what="Your orders are" status={result.status} />;
+  if (!result.ok || !Array.isArray(result.data))
+    return <Unavailable what="Your orders are" status={result.status} />;
   // Newest first reads best; the API returns oldest first.
   const orders = [...result.data].reverse();
 

@@ -14,7 +14,12 @@ function headersOf(values: Record<string, string>) {
 
 describe('parseErrors', () => {
   it('keeps the messages and fields of the API error shape', () => {
-    const body = { errors: [{ message: 'Email in use', field: 'email' }, { message: 'Too short', field: 'password' }] };
+    const body = {
+      errors: [
+        { message: 'Email in use', field: 'email' },
+        { message: 'Too short', field: 'password' },
+      ],
+    };
     expect(parseErrors(400, body)).toEqual([
       { message: 'Email in use', field: 'email' },
       { message: 'Too short', field: 'password' },
@@ -22,7 +27,9 @@ describe('parseErrors', () => {
   });
 
   it('shows "Your card was declined" for a 402, whatever the body says', () => {
-    expect(parseErrors(402, { errors: [{ message: 'card_declined: generic_decline' }] })).toEqual([{ message: DECLINED_MESSAGE }]);
+    expect(parseErrors(402, { errors: [{ message: 'card_declined: generic_decline' }] })).toEqual([
+      { message: DECLINED_MESSAGE },
+    ]);
     expect(parseErrors(402, undefined)).toEqual([{ message: DECLINED_MESSAGE }]);
   });
 
@@ -59,7 +66,9 @@ describe('toResult', () => {
 
 describe('buildForwardHeaders', () => {
   it('forwards the cookie untouched', () => {
-    const out = buildForwardHeaders(headersOf({ cookie: 'session=eyJqd3QiOiJ4In0=; other=1', host: 'ticketing.dev' }));
+    const out = buildForwardHeaders(
+      headersOf({ cookie: 'session=eyJqd3QiOiJ4In0=; other=1', host: 'ticketing.dev' }),
+    );
     expect(out.cookie).toBe('session=eyJqd3QiOiJ4In0=; other=1');
   });
 
@@ -69,7 +78,11 @@ describe('buildForwardHeaders', () => {
 
   it('passes on https from the first proxy hop and the original host', () => {
     const out = buildForwardHeaders(
-      headersOf({ 'x-forwarded-proto': 'https, http', 'x-forwarded-host': 'ticketing.example', host: 'client:3006' }),
+      headersOf({
+        'x-forwarded-proto': 'https, http',
+        'x-forwarded-host': 'ticketing.example',
+        host: 'client:3006',
+      }),
     );
     expect(out['x-forwarded-proto']).toBe('https');
     expect(out['x-forwarded-host']).toBe('ticketing.example');
@@ -82,7 +95,9 @@ describe('buildForwardHeaders', () => {
   });
 
   it('never passes an unexpected protocol value through', () => {
-    expect(buildForwardHeaders(headersOf({ 'x-forwarded-proto': 'gopher' }))['x-forwarded-proto']).toBe('http');
+    expect(buildForwardHeaders(headersOf({ 'x-forwarded-proto': 'gopher' }))['x-forwarded-proto']).toBe(
+      'http',
+    );
   });
 });
 
@@ -96,7 +111,10 @@ describe('splitErrors', () => {
       ],
       ['title', 'price'],
     );
-    expect(split).toEqual({ fields: { title: ['Title is required'] }, form: ['Cannot edit a reserved ticket', 'Unknown field'] });
+    expect(split).toEqual({
+      fields: { title: ['Title is required'] },
+      form: ['Cannot edit a reserved ticket', 'Unknown field'],
+    });
   });
 });
 

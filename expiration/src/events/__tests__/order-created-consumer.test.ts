@@ -19,7 +19,11 @@ let tc: TestConsumer<'order.created'>;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('expiration', { tc: orderCreatedConsumer }));
+  ({
+    db,
+    consumers: { tc },
+    stop: teardown,
+  } = await startMessagingFixture('expiration', { tc: orderCreatedConsumer }));
 });
 
 afterAll(() => teardown?.());
@@ -43,7 +47,10 @@ describe('order.created consumer', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ data: { orderId: data.id }, publishedAt: null });
     expect(rows[0]!.notBefore.toISOString()).toBe('2026-11-23T12:15:00.123Z');
-    const [scheduled] = await db.db.select().from(scheduledExpirations).where(eq(scheduledExpirations.orderId, data.id));
+    const [scheduled] = await db.db
+      .select()
+      .from(scheduledExpirations)
+      .where(eq(scheduledExpirations.orderId, data.id));
     expect(scheduled).toMatchObject({ eventId: rows[0]!.id, expiresAt: new Date(data.expiresAt) });
   });
 
@@ -65,7 +72,10 @@ describe('order.created consumer', () => {
     const first = await publishTestEvent(tc.nc, 'order.created', data);
     await tc.next('handled', first.id);
 
-    const second = await publishTestEvent(tc.nc, 'order.created', { ...data, expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    const second = await publishTestEvent(tc.nc, 'order.created', {
+      ...data,
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
     await tc.next('handled', second.id);
 
     const rows = await scheduledEventsFor(data.id);
@@ -74,7 +84,12 @@ describe('order.created consumer', () => {
   });
 
   it('dead-letters an order.created that fails its schema and handles the next one', async () => {
-    const poison = { id: crypto.randomUUID(), subject: 'order.created', occurredAt: new Date().toISOString(), data: { id: 'not-a-uuid' } };
+    const poison = {
+      id: crypto.randomUUID(),
+      subject: 'order.created',
+      occurredAt: new Date().toISOString(),
+      data: { id: 'not-a-uuid' },
+    };
     const deadLettered = tc.next('dead-lettered', poison.id);
     await publishRaw(tc.nc, 'order.created', JSON.stringify(poison));
     await deadLettered;

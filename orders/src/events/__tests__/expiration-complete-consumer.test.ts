@@ -28,7 +28,11 @@ let tc: TestConsumer<'expiration.complete'>;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('orders', { tc: expirationCompleteConsumer }));
+  ({
+    db,
+    consumers: { tc },
+    stop: teardown,
+  } = await startMessagingFixture('orders', { tc: expirationCompleteConsumer }));
   app = testApp(db);
 });
 afterAll(() => teardown?.());

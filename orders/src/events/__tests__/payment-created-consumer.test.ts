@@ -24,7 +24,11 @@ let tc: TestConsumer<'payment.created'>;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('orders', { tc: paymentCreatedConsumer }));
+  ({
+    db,
+    consumers: { tc },
+    stop: teardown,
+  } = await startMessagingFixture('orders', { tc: paymentCreatedConsumer }));
   app = testApp(db);
 });
 afterAll(() => teardown?.());

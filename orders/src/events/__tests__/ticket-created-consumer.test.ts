@@ -19,7 +19,11 @@ let tc: TestConsumer<'ticket.created'>;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ db, consumers: { tc }, stop: teardown } = await startMessagingFixture('orders', { tc: ticketCreatedConsumer }));
+  ({
+    db,
+    consumers: { tc },
+    stop: teardown,
+  } = await startMessagingFixture('orders', { tc: ticketCreatedConsumer }));
 });
 afterAll(() => teardown?.());
 

@@ -26,7 +26,10 @@ beforeAll(async () => {
     db,
     consumers: { created, updated },
     stop: teardown,
-  } = await startMessagingFixture('orders', { created: ticketCreatedConsumer, updated: ticketUpdatedConsumer }));
+  } = await startMessagingFixture('orders', {
+    created: ticketCreatedConsumer,
+    updated: ticketUpdatedConsumer,
+  }));
 });
 afterAll(() => teardown?.());
 

@@ -1,10 +1,27 @@
 import { eq } from 'drizzle-orm';
 import type { OrderCreatedData } from '@ticketing/common';
-import { publishRaw, publishTestEvent, startMessagingFixture, type TestConsumer, type TestDatabase } from '@ticketing/common/testing';
+import {
+  publishRaw,
+  publishTestEvent,
+  startMessagingFixture,
+  type TestConsumer,
+  type TestDatabase,
+} from '@ticketing/common/testing';
 import { orders } from '../../db/schema';
 import { refundKeyFor } from '../../domain/refunds';
-import { SandboxProvider, type ChargeRequest, type PaymentProvider, type RefundRequest } from '../../providers';
-import { orderCreatedData, paymentCreatedEvents, paymentsOf, postPayment, testApp } from '../../__tests__/helpers';
+import {
+  SandboxProvider,
+  type ChargeRequest,
+  type PaymentProvider,
+  type RefundRequest,
+} from '../../providers';
+import {
+  orderCreatedData,
+  paymentCreatedEvents,
+  paymentsOf,
+  postPayment,
+  testApp,
+} from '../../__tests__/helpers';
 import { orderCancelledConsumer } from '../order-cancelled-consumer';
 import { orderCreatedConsumer } from '../order-created-consumer';
 
@@ -64,7 +81,11 @@ async function orderInReplica(): Promise<OrderCreatedData> {
 }
 
 function cancel(data: OrderCreatedData) {
-  return publishTestEvent(cancelled.nc, 'order.cancelled', { id: data.id, version: 1, ticket: { id: data.ticket.id } });
+  return publishTestEvent(cancelled.nc, 'order.cancelled', {
+    id: data.id,
+    version: 1,
+    ticket: { id: data.ticket.id },
+  });
 }
 
 function refundsOf(chargeId: string | null) {
@@ -81,10 +102,19 @@ describe('order.cancelled consumer, for an order already paid', () => {
     await cancelled.next('handled', event.id);
 
     const [payment] = await paymentsOf(db.db, data.id);
-    expect(payment).toMatchObject({ id: paid.body.id, status: 'refunded', refundId: expect.stringMatching(/^re_sandbox_/) });
+    expect(payment).toMatchObject({
+      id: paid.body.id,
+      status: 'refunded',
+      refundId: expect.stringMatching(/^re_sandbox_/),
+    });
     expect(payment!.refundedAt).toBeInstanceOf(Date);
     expect(refundsOf(payment!.providerChargeId)).toEqual([
-      { idempotencyKey: refundKeyFor(payment!.id), chargeId: payment!.providerChargeId, amountCents: 1999, refundId: payment!.refundId },
+      {
+        idempotencyKey: refundKeyFor(payment!.id),
+        chargeId: payment!.providerChargeId,
+        amountCents: 1999,
+        refundId: payment!.refundId,
+      },
     ]);
   });
 
@@ -124,14 +154,19 @@ describe('order.cancelled consumer, for an order already paid', () => {
 
   it('does not refund a declined attempt', async () => {
     const data = await orderInReplica();
-    const declined = await postPayment(app, data.userId, { orderId: data.id, token: 'pm_card_chargeDeclined' });
+    const declined = await postPayment(app, data.userId, {
+      orderId: data.id,
+      token: 'pm_card_chargeDeclined',
+    });
     expect(declined.status).toBe(402);
     const refundsBefore = provider.sandbox.refunds.length;
 
     const event = await cancel(data);
     await cancelled.next('handled', event.id);
 
-    expect(await paymentsOf(db.db, data.id)).toEqual([expect.objectContaining({ status: 'declined', refundId: null })]);
+    expect(await paymentsOf(db.db, data.id)).toEqual([
+      expect.objectContaining({ status: 'declined', refundId: null }),
+    ]);
     expect(provider.sandbox.refunds).toHaveLength(refundsBefore);
   });
 });
@@ -165,8 +200,13 @@ describe('POST /api/payments, when the order is cancelled while the card is char
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: [{ message: 'Cannot pay for a cancelled order' }] });
     const [payment] = await paymentsOf(db.db, data.id);
-    expect(payment).toMatchObject({ status: 'refunded', providerChargeId: expect.stringMatching(/^ch_sandbox_/) });
-    expect(refundsOf(payment!.providerChargeId)).toEqual([expect.objectContaining({ idempotencyKey: refundKeyFor(payment!.id), amountCents: 1999 })]);
+    expect(payment).toMatchObject({
+      status: 'refunded',
+      providerChargeId: expect.stringMatching(/^ch_sandbox_/),
+    });
+    expect(refundsOf(payment!.providerChargeId)).toEqual([
+      expect.objectContaining({ idempotencyKey: refundKeyFor(payment!.id), amountCents: 1999 }),
+    ]);
     expect(await paymentCreatedEvents(db.db, data.id)).toEqual([]);
   });
 });

@@ -79,7 +79,11 @@ describe('order.cancelled consumer', () => {
     const data = orderCreatedData();
     await orderInReplica(data);
 
-    const event = await publishTestEvent(cancelled.nc, 'order.cancelled', { id: data.id, version: 1, ticket: { id: data.ticket.id } });
+    const event = await publishTestEvent(cancelled.nc, 'order.cancelled', {
+      id: data.id,
+      version: 1,
+      ticket: { id: data.ticket.id },
+    });
     await cancelled.next('handled', event.id);
 
     expect(await replicaOf(data.id)).toMatchObject({ status: 'cancelled', version: 1 });
@@ -88,7 +92,11 @@ describe('order.cancelled consumer', () => {
   it('waits for order.created when it arrives first, then applies', async () => {
     const data = orderCreatedData();
 
-    const event = await publishTestEvent(cancelled.nc, 'order.cancelled', { id: data.id, version: 1, ticket: { id: data.ticket.id } });
+    const event = await publishTestEvent(cancelled.nc, 'order.cancelled', {
+      id: data.id,
+      version: 1,
+      ticket: { id: data.ticket.id },
+    });
     await cancelled.next('deferred', event.id);
     expect(await replicaOf(data.id)).toBeUndefined();
     const applied = cancelled.next('handled', event.id);
@@ -104,7 +112,11 @@ describe('order.completed consumer', () => {
     const data = orderCreatedData();
     await orderInReplica(data);
 
-    const event = await publishTestEvent(completed.nc, 'order.completed', { id: data.id, version: 1, ticket: { id: data.ticket.id } });
+    const event = await publishTestEvent(completed.nc, 'order.completed', {
+      id: data.id,
+      version: 1,
+      ticket: { id: data.ticket.id },
+    });
     await completed.next('handled', event.id);
 
     expect(await replicaOf(data.id)).toMatchObject({ status: 'complete', version: 1 });
@@ -113,10 +125,18 @@ describe('order.completed consumer', () => {
   it('skips an older version than the replica holds', async () => {
     const data = orderCreatedData();
     await orderInReplica(data);
-    const cancel = await publishTestEvent(cancelled.nc, 'order.cancelled', { id: data.id, version: 1, ticket: { id: data.ticket.id } });
+    const cancel = await publishTestEvent(cancelled.nc, 'order.cancelled', {
+      id: data.id,
+      version: 1,
+      ticket: { id: data.ticket.id },
+    });
     await cancelled.next('handled', cancel.id);
 
-    const stale = await publishTestEvent(completed.nc, 'order.completed', { id: data.id, version: 1, ticket: { id: data.ticket.id } });
+    const stale = await publishTestEvent(completed.nc, 'order.completed', {
+      id: data.id,
+      version: 1,
+      ticket: { id: data.ticket.id },
+    });
     await completed.next('handled', stale.id);
 
     expect(await replicaOf(data.id)).toMatchObject({ status: 'cancelled', version: 1 });
@@ -126,7 +146,11 @@ describe('order.completed consumer', () => {
     const data = orderCreatedData();
     await orderInReplica(data);
 
-    const event = await publishTestEvent(completed.nc, 'order.completed', { id: data.id, version: 2, ticket: { id: data.ticket.id } });
+    const event = await publishTestEvent(completed.nc, 'order.completed', {
+      id: data.id,
+      version: 2,
+      ticket: { id: data.ticket.id },
+    });
     await completed.next('deferred', event.id);
 
     expect(await replicaOf(data.id)).toMatchObject({ status: 'created', version: 0 });

@@ -8,7 +8,9 @@ describe('createPaymentProvider', () => {
   });
 
   it('uses Stripe when STRIPE_SECRET_KEY is set', () => {
-    expect(createPaymentProvider(testConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }))).toBeInstanceOf(StripeProvider);
+    expect(createPaymentProvider(testConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }))).toBeInstanceOf(
+      StripeProvider,
+    );
   });
 
   it('refuses a STRIPE_API_PROTOCOL other than http or https', () => {

@@ -19,7 +19,10 @@ describe('SandboxProvider', () => {
 
     const result = await provider.charge(chargeRequest({ token }));
 
-    expect(result).toEqual({ status: 'succeeded', chargeId: expect.stringMatching(/^ch_sandbox_[0-9a-f]{24}$/) });
+    expect(result).toEqual({
+      status: 'succeeded',
+      chargeId: expect.stringMatching(/^ch_sandbox_[0-9a-f]{24}$/),
+    });
   });
 
   it.each([
@@ -76,7 +79,9 @@ describe('SandboxProvider', () => {
       const result = await provider.refund({ chargeId, amountCents: 1999, idempotencyKey: 'refund_1' });
 
       expect(result).toEqual({ refundId: expect.stringMatching(/^re_sandbox_[0-9a-f]{24}$/) });
-      expect(provider.refunds).toEqual([{ idempotencyKey: 'refund_1', chargeId, amountCents: 1999, refundId: result.refundId }]);
+      expect(provider.refunds).toEqual([
+        { idempotencyKey: 'refund_1', chargeId, amountCents: 1999, refundId: result.refundId },
+      ]);
     });
 
     it('replays the first result for a repeated idempotency key and refunds once', async () => {
@@ -96,16 +101,18 @@ describe('SandboxProvider', () => {
       const chargeId = await charged(provider);
       await provider.refund({ chargeId, amountCents: 999, idempotencyKey: 'refund_1' });
 
-      await expect(provider.refund({ chargeId, amountCents: 1000, idempotencyKey: 'refund_1' })).rejects.toThrow(/same parameters/);
+      await expect(
+        provider.refund({ chargeId, amountCents: 1000, idempotencyKey: 'refund_1' }),
+      ).rejects.toThrow(/same parameters/);
       expect(provider.refunds).toHaveLength(1);
     });
 
     it('refuses to refund a charge it did not make', async () => {
       const provider = new SandboxProvider();
 
-      await expect(provider.refund({ chargeId: 'ch_sandbox_unknown', amountCents: 1, idempotencyKey: 'refund_1' })).rejects.toThrow(
-        /No such charge/,
-      );
+      await expect(
+        provider.refund({ chargeId: 'ch_sandbox_unknown', amountCents: 1, idempotencyKey: 'refund_1' }),
+      ).rejects.toThrow(/No such charge/);
       expect(provider.refunds).toHaveLength(0);
     });
 
@@ -113,7 +120,9 @@ describe('SandboxProvider', () => {
       const provider = new SandboxProvider();
       await provider.charge(chargeRequest({ token: 'pm_card_chargeDeclined' }));
 
-      await expect(provider.refund({ chargeId: 'ch_sandbox_declined', amountCents: 1, idempotencyKey: 'refund_1' })).rejects.toThrow();
+      await expect(
+        provider.refund({ chargeId: 'ch_sandbox_declined', amountCents: 1, idempotencyKey: 'refund_1' }),
+      ).rejects.toThrow();
     });
 
     it('refuses to refund more than the charge took, under another key', async () => {
@@ -121,7 +130,9 @@ describe('SandboxProvider', () => {
       const chargeId = await charged(provider, 1999);
       await provider.refund({ chargeId, amountCents: 1999, idempotencyKey: 'refund_1' });
 
-      await expect(provider.refund({ chargeId, amountCents: 1999, idempotencyKey: 'refund_2' })).rejects.toThrow(/greater than/);
+      await expect(
+        provider.refund({ chargeId, amountCents: 1999, idempotencyKey: 'refund_2' }),
+      ).rejects.toThrow(/greater than/);
       expect(provider.refunds).toHaveLength(1);
     });
   });

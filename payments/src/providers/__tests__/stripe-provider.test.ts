@@ -2,8 +2,18 @@ import crypto from 'node:crypto';
 import { silentLogger } from '@ticketing/common';
 import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
 import { buildApp } from '../../app';
-import { startFakeStripe, SERVER_ERROR_TOKEN, type FakeStripeServer } from '../../__tests__/fake-stripe-server';
-import { buildOrder, paymentCreatedEvents, paymentsOf, postPayment, testConfig } from '../../__tests__/helpers';
+import {
+  startFakeStripe,
+  SERVER_ERROR_TOKEN,
+  type FakeStripeServer,
+} from '../../__tests__/fake-stripe-server';
+import {
+  buildOrder,
+  paymentCreatedEvents,
+  paymentsOf,
+  postPayment,
+  testConfig,
+} from '../../__tests__/helpers';
 import type { ChargeRequest } from '../payment-provider';
 import { StripeProvider } from '../stripe-provider';
 
@@ -43,7 +53,11 @@ describe('StripeProvider', () => {
 
     expect(result).toEqual({ status: 'succeeded', chargeId: expect.stringMatching(/^pi_fake_/) });
     const [sent] = requestsWithKey(charge.idempotencyKey);
-    expect(sent).toMatchObject({ method: 'POST', path: '/v1/payment_intents', authorization: `Bearer ${SECRET_KEY}` });
+    expect(sent).toMatchObject({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      authorization: `Bearer ${SECRET_KEY}`,
+    });
     expect(Object.fromEntries(sent!.params)).toMatchObject({
       amount: '1999',
       currency: 'usd',
@@ -72,7 +86,9 @@ describe('StripeProvider', () => {
   });
 
   it('rejects when the outcome is unknown (a Stripe server error)', async () => {
-    await expect(provider.charge(chargeRequest({ token: SERVER_ERROR_TOKEN }))).rejects.toThrow(/unknown error/);
+    await expect(provider.charge(chargeRequest({ token: SERVER_ERROR_TOKEN }))).rejects.toThrow(
+      /unknown error/,
+    );
   });
 
   it('refunds a PaymentIntent with the amount in cents and the idempotency key', async () => {
@@ -84,7 +100,12 @@ describe('StripeProvider', () => {
 
     expect(result).toEqual({ refundId: expect.stringMatching(/^re_fake_/) });
     const [sent] = requestsWithKey(idempotencyKey);
-    expect(sent).toMatchObject({ method: 'POST', path: '/v1/refunds', idempotencyKey, authorization: `Bearer ${SECRET_KEY}` });
+    expect(sent).toMatchObject({
+      method: 'POST',
+      path: '/v1/refunds',
+      idempotencyKey,
+      authorization: `Bearer ${SECRET_KEY}`,
+    });
     expect(Object.fromEntries(sent!.params)).toEqual({ payment_intent: chargeId, amount: '2550' });
   });
 
@@ -102,7 +123,11 @@ describe('StripeProvider', () => {
 
   it('rejects a refund Stripe refuses', async () => {
     await expect(
-      provider.refund({ chargeId: 'pi_unknown', amountCents: 100, idempotencyKey: `refund_${crypto.randomUUID()}` }),
+      provider.refund({
+        chargeId: 'pi_unknown',
+        amountCents: 100,
+        idempotencyKey: `refund_${crypto.randomUUID()}`,
+      }),
     ).rejects.toThrow(/No such payment_intent/);
   });
 });
@@ -133,7 +158,9 @@ describe('POST /api/payments with Stripe', () => {
     const order = await buildOrder(db.db, { priceCents: 4200 });
     const before = stripe.succeededIntents();
 
-    const responses = await Promise.all(Array.from({ length: 10 }, () => pay(order.userId, { orderId: order.id, token: 'tok_visa' })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => pay(order.userId, { orderId: order.id, token: 'tok_visa' })),
+    );
 
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 400)).toHaveLength(9);
@@ -152,7 +179,9 @@ describe('POST /api/payments with Stripe', () => {
     expect(declined.status).toBe(402);
     expect(declined.body.errors).toEqual([{ message: 'Your card was declined' }]);
     expect(paid.status).toBe(201);
-    const keys = stripe.requests.filter((r) => r.idempotencyKey?.startsWith(`order_${order.id}_`)).map((r) => r.idempotencyKey);
+    const keys = stripe.requests
+      .filter((r) => r.idempotencyKey?.startsWith(`order_${order.id}_`))
+      .map((r) => r.idempotencyKey);
     expect(new Set(keys).size).toBe(2);
   });
 

@@ -54,12 +54,29 @@ const cases: { name: string; body: unknown; raw?: boolean; type?: string }[] = [
   { name: 'a token with a NUL', body: { orderId: uuid(), token: 'tok_\u0000visa' } },
   { name: 'an unknown field', body: { orderId: uuid(), token: 'tok_visa', amount: 1 } },
   { name: 'a userId field', body: { orderId: uuid(), token: 'tok_visa', userId: uuid() } },
-  { name: 'a __proto__ field', body: '{"orderId": "x", "token": "tok_visa", "__proto__": {"admin": true}}', raw: true },
+  {
+    name: 'a __proto__ field',
+    body: '{"orderId": "x", "token": "tok_visa", "__proto__": {"admin": true}}',
+    raw: true,
+  },
   { name: 'a body over 100 kB', body: { orderId: uuid(), token: 'x'.repeat(110_000) } },
   { name: 'a text/plain body', body: 'orderId=x&token=tok_visa', raw: true, type: 'text/plain' },
-  { name: 'a form-encoded body', body: 'orderId=x&token=tok_visa', raw: true, type: 'application/x-www-form-urlencoded' },
-  { name: 'an XML body', body: '<payment><orderId>x</orderId></payment>', raw: true, type: 'application/xml' },
-  { name: 'deeply nested JSON', body: { orderId: uuid(), token: JSON.parse('['.repeat(500) + ']'.repeat(500)) } },
+  {
+    name: 'a form-encoded body',
+    body: 'orderId=x&token=tok_visa',
+    raw: true,
+    type: 'application/x-www-form-urlencoded',
+  },
+  {
+    name: 'an XML body',
+    body: '<payment><orderId>x</orderId></payment>',
+    raw: true,
+    type: 'application/xml',
+  },
+  {
+    name: 'deeply nested JSON',
+    body: { orderId: uuid(), token: JSON.parse('['.repeat(500) + ']'.repeat(500)) },
+  },
 ];
 
 describe('POST /api/payments with bad input', () => {
@@ -71,7 +88,9 @@ describe('POST /api/payments with bad input', () => {
 
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]));
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]),
+    );
     expect(provider.charges).toHaveLength(0);
   });
 });

@@ -37,7 +37,9 @@ describe('POST /api/payments', () => {
     expect(payment).toMatchObject({ id: res.body.id, status: 'succeeded', amountCents: 2550 });
     expect(payment!.providerChargeId).toMatch(/^ch_sandbox_/);
     const events = await paymentCreatedEvents(db.db, order.id);
-    expect(events.map((e) => e.data)).toEqual([{ id: res.body.id, orderId: order.id, stripeId: payment!.providerChargeId }]);
+    expect(events.map((e) => e.data)).toEqual([
+      { id: res.body.id, orderId: order.id, stripeId: payment!.providerChargeId },
+    ]);
   });
 
   it('charges the price in integer cents with an idempotency key derived from the order and the attempt', async () => {
@@ -47,7 +49,11 @@ describe('POST /api/payments', () => {
 
     expect(res.status).toBe(201);
     expect(provider.charges).toEqual([
-      expect.objectContaining({ amountCents: 1, token: 'pm_card_visa', idempotencyKey: idempotencyKeyFor(order.id, res.body.id) }),
+      expect.objectContaining({
+        amountCents: 1,
+        token: 'pm_card_visa',
+        idempotencyKey: idempotencyKeyFor(order.id, res.body.id),
+      }),
     ]);
   });
 
@@ -146,7 +152,11 @@ describe('POST /api/payments', () => {
     expect(res.status).toBe(402);
     expect(res.body.errors).toEqual([{ message: 'Your card was declined' }]);
     expect(await paymentsOf(db.db, order.id)).toEqual([
-      expect.objectContaining({ status: 'declined', failureMessage: 'Your card was declined.', providerChargeId: null }),
+      expect.objectContaining({
+        status: 'declined',
+        failureMessage: 'Your card was declined.',
+        providerChargeId: null,
+      }),
     ]);
     expect(await paymentCreatedEvents(db.db, order.id)).toHaveLength(0);
   });
@@ -220,7 +230,10 @@ describe('POST /api/payments', () => {
     expect(res.body).toEqual({ id });
     expect(provider.charges).toHaveLength(1);
     const [payment] = await paymentsOf(db.db, order.id);
-    expect(payment).toMatchObject({ status: 'succeeded', providerChargeId: (charged as { chargeId: string }).chargeId });
+    expect(payment).toMatchObject({
+      status: 'succeeded',
+      providerChargeId: (charged as { chargeId: string }).chargeId,
+    });
     expect(await paymentCreatedEvents(db.db, order.id)).toHaveLength(1);
   });
 
@@ -256,6 +269,8 @@ describe('payments table', () => {
     };
     await attempt('succeeded');
 
-    await expect(attempt('pending')).rejects.toMatchObject({ cause: expect.objectContaining({ code: '23505' }) });
+    await expect(attempt('pending')).rejects.toMatchObject({
+      cause: expect.objectContaining({ code: '23505' }),
+    });
   });
 });

@@ -18,7 +18,11 @@ let cancelled: TestConsumer<'order.cancelled'>;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ db, consumers: { cancelled }, stop: teardown } = await startMessagingFixture('tickets', { cancelled: orderCancelledConsumer }));
+  ({
+    db,
+    consumers: { cancelled },
+    stop: teardown,
+  } = await startMessagingFixture('tickets', { cancelled: orderCancelledConsumer }));
 });
 afterAll(() => teardown?.());
 

@@ -20,7 +20,11 @@ let completed: TestConsumer<'order.completed'>;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ db, consumers: { completed }, stop: teardown } = await startMessagingFixture('tickets', { completed: orderCompletedConsumer }));
+  ({
+    db,
+    consumers: { completed },
+    stop: teardown,
+  } = await startMessagingFixture('tickets', { completed: orderCompletedConsumer }));
 });
 afterAll(() => teardown?.());
 

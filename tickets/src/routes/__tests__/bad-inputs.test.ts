@@ -1,5 +1,10 @@
 import crypto from 'node:crypto';
-import { createTestDatabase, expectErrorResponse, sendRequest, type TestDatabase } from '@ticketing/common/testing';
+import {
+  createTestDatabase,
+  expectErrorResponse,
+  sendRequest,
+  type TestDatabase,
+} from '@ticketing/common/testing';
 import request from 'supertest';
 import { aTicket, aUser, testApp } from '../../__tests__/helpers';
 

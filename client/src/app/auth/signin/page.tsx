@@ -5,7 +5,11 @@ import { safeNextPath } from '@/lib/api-core';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const next = safeNextPath((await searchParams).next);
   return (
     <div className="narrow">
@@ -16,7 +20,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <AuthForm mode="signin" next={next} />
         </div>
         <p className="muted" style={{ marginBottom: 0 }}>
-          New here? <Link href={`/auth/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
+          New here?{' '}
+          <Link href={`/auth/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>
+            Create an account
+          </Link>
         </p>
       </div>
     </div>

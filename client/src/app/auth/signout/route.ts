@@ -29,7 +29,8 @@ async function signOut(request: NextRequest): Promise<NextResponse> {
   } catch {
     // The API is unreachable: clearing the cookie here still signs the browser out.
   }
-  if (!forwarded) response.cookies.set('session', '', { path: '/', maxAge: 0, httpOnly: true, sameSite: 'lax' });
+  if (!forwarded)
+    response.cookies.set('session', '', { path: '/', maxAge: 0, httpOnly: true, sameSite: 'lax' });
   return response;
 }
 

@@ -5,7 +5,11 @@ import { safeNextPath } from '@/lib/api-core';
 
 export const metadata: Metadata = { title: 'Sign up' };
 
-export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SignUpPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const next = safeNextPath((await searchParams).next);
   return (
     <div className="narrow">
@@ -16,7 +20,8 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
           <AuthForm mode="signup" next={next} />
         </div>
         <p className="muted" style={{ marginBottom: 0 }}>
-          Already have an account? <Link href={`/auth/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Sign in</Link>
+          Already have an account?{' '}
+          <Link href={`/auth/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Sign in</Link>
         </p>
       </div>
     </div>

@@ -39,7 +39,9 @@ export default async function TicketPage({ params }: { params: Promise<{ ticketI
         <p className="big-price">{formatPrice(ticket.price)}</p>
 
         {reserved ? (
-          <p className="alert info">Someone has reserved this ticket. It may come back on sale if they do not pay in time.</p>
+          <p className="alert info">
+            Someone has reserved this ticket. It may come back on sale if they do not pay in time.
+          </p>
         ) : isOwner ? (
           <div className="actions">
             <p className="muted" style={{ margin: 0 }}>
@@ -58,7 +60,10 @@ export default async function TicketPage({ params }: { params: Promise<{ ticketI
           </>
         ) : (
           <div className="actions">
-            <Link href={`/auth/signin?next=${encodeURIComponent(`/tickets/${ticket.id}`)}`} className="button">
+            <Link
+              href={`/auth/signin?next=${encodeURIComponent(`/tickets/${ticket.id}`)}`}
+              className="button"
+            >
               Sign in to purchase
             </Link>
           </div>

@@ -12,7 +12,9 @@ export default async function NewTicketPage() {
     <div className="medium">
       <div className="card">
         <h1>Sell a ticket</h1>
-        <p className="lead">Buyers see the title and price. You can edit them until someone reserves the ticket.</p>
+        <p className="lead">
+          Buyers see the title and price. You can edit them until someone reserves the ticket.
+        </p>
         <div style={{ marginTop: 24 }}>
           <TicketForm />
         </div>
