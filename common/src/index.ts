@@ -17,3 +17,4 @@ export * from './messaging/consumer';
 export * from './messaging/nats';
 export * from './messaging/versioning';
 export * from './service/run-service';
+export * from './services/catalog';
