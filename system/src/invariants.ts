@@ -7,7 +7,7 @@
 import { Client } from 'pg';
 import { sleep } from './user';
 
-/** Who consumes what (CONTRACT.md, "Events"). */
+/** Who consumes what (docs/contract.md, "Events"; docs/asyncapi.yaml). */
 export const EVENT_FLOWS: { subject: string; owner: string; consumers: string[] }[] = [
   { subject: 'ticket.created', owner: 'tickets', consumers: ['orders'] },
   { subject: 'ticket.updated', owner: 'tickets', consumers: ['orders'] },

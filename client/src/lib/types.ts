@@ -1,4 +1,4 @@
-/** Shapes of the API's responses (see /work/shared/CONTRACT.md). */
+/** Shapes of the API's responses (docs/openapi.yaml, components/schemas; prose in docs/contract.md). */
 
 export interface CurrentUser {
   id: string;

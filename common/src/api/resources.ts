@@ -1,7 +1,7 @@
 import type { ErrorEntry } from '../errors/http-error';
 import type { OrderStatus } from '../events/order-created';
 
-/** A ticket as the API returns it (CONTRACT.md). */
+/** A ticket as the API returns it (docs/openapi.yaml, `Ticket`). */
 export interface TicketResource {
   id: string;
   title: string;
