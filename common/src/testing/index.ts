@@ -11,3 +11,5 @@ export * from './messaging-fixture';
 export * from './process';
 /** Request and error-shape helpers for HTTP tests: `sendRequest`, `expectErrorResponse`. */
 export * from './http';
+/** Responses checked against docs/openapi.yaml: `OpenApiResponseChecker`, `checkSupertestResponses`. */
+export * from './openapi';
