@@ -16,6 +16,7 @@ export function AuthForm({ mode, next }: { mode: 'signup' | 'signin'; next: stri
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [pending, setPending] = useState(false);
 
+  // Never rejects (sendJson turns a failed request into a result), so the form fires it and forgets.
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setPending(true);
@@ -38,7 +39,13 @@ export function AuthForm({ mode, next }: { mode: 'signup' | 'signin'; next: stri
   const label = mode === 'signup' ? 'Create account' : 'Sign in';
 
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-label={label} data-testid={`${mode}-form`}>
+    <form
+      className="stack"
+      onSubmit={(e) => void onSubmit(e)}
+      noValidate
+      aria-label={label}
+      data-testid={`${mode}-form`}
+    >
       <FormAlert messages={errors.form} />
       <div className="field">
         <label htmlFor="email">Email</label>

@@ -48,6 +48,8 @@ export function OrderPayment({ orderId, price, expiresAt, serverNow, stripePubli
   const [errors, setErrors] = useState<string[]>([]);
 
   useEffect(() => {
+    // Hydration has to show the server's time; right after it, one extra render switches to the browser's clock.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setNow(Date.now());
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);

@@ -12,6 +12,7 @@ export function PurchaseButton({ ticketId }: { ticketId: string }) {
   const [errors, setErrors] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
 
+  // Never rejects (sendJson turns a failed request into a result), so the button fires it and forgets.
   async function purchase() {
     setPending(true);
     setErrors([]);
@@ -27,7 +28,13 @@ export function PurchaseButton({ ticketId }: { ticketId: string }) {
   return (
     <div className="stack" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <FormAlert messages={errors} />
-      <button type="button" className="button" onClick={purchase} disabled={pending} data-testid="purchase">
+      <button
+        type="button"
+        className="button"
+        onClick={() => void purchase()}
+        disabled={pending}
+        data-testid="purchase"
+      >
         {pending ? 'Reserving…' : 'Purchase'}
       </button>
     </div>

@@ -58,7 +58,18 @@ function InnerForm({ price, handle }: { price: number; handle: PayHandle }) {
   }
 
   return (
-    <form className="stack" onSubmit={onSubmit} aria-label="Payment" data-testid="payment-form">
+    <form
+      className="stack"
+      onSubmit={(e) =>
+        // Stripe.js reports card problems as results but can still throw (e.g. its script failed to load).
+        void onSubmit(e).catch(() => {
+          handle.setErrors(['The payment form failed. Please reload the page and try again.']);
+          handle.setPending(false);
+        })
+      }
+      aria-label="Payment"
+      data-testid="payment-form"
+    >
       <PaymentElement />
       <button
         type="submit"

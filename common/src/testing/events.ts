@@ -34,13 +34,37 @@ export async function publishRaw(nc: NatsConnection, subject: string, body: stri
 export interface TestConsumer<S extends Subject> {
   consumer: EventConsumer<S>;
   nc: NatsConnection;
-  /** Resolves with the next signal of `kind` whose event id is `eventId` (any when omitted). */
+  /**
+   * Resolves with a signal of `kind` whose event id is `eventId` (any when omitted): the oldest one
+   * received since the consumer started that no earlier `next` took, else the next to come. Signals are
+   * buffered from the start, so an event handled before the test began listening is not missed; each
+   * signal is taken once.
+   */
   next<K extends keyof ConsumerSignals>(
     kind: K,
     eventId?: string,
     timeoutMs?: number,
   ): Promise<ConsumerSignals[K][0]>;
   stop(): Promise<void>;
+}
+
+type SignalKind = keyof ConsumerSignals;
+type SignalPayload = ConsumerSignals[SignalKind][0];
+
+/** Every kind of signal a consumer emits (a Record, so the compiler says when one is missing here). */
+const SIGNAL_KINDS = Object.keys({
+  handled: true,
+  duplicate: true,
+  retry: true,
+  deferred: true,
+  'dead-lettered': true,
+} satisfies Record<SignalKind, true>) as SignalKind[];
+
+/** Whether a signal is about the event `eventId` (every signal is, when `eventId` is omitted). */
+function matches(payload: SignalPayload, eventId: string | undefined): boolean {
+  if (!eventId) return true;
+  const p = payload as { id?: string; eventId?: string; event?: { id: string } };
+  return (p.id ?? p.eventId ?? p.event?.id) === eventId;
 }
 
 /** Starts `definition` as the service `service` would (same durable consumer, inbox and dead-letter table). */
@@ -60,33 +84,49 @@ export async function startTestConsumer<S extends Subject>(
     maxDeliveries: options.maxDeliveries,
     concurrency: options.concurrency,
   });
+  const buffered: { kind: SignalKind; payload: SignalPayload }[] = [];
+  const waiters: { kind: SignalKind; eventId?: string; take(payload: SignalPayload): void }[] = [];
+  const listeners = SIGNAL_KINDS.map((kind) => {
+    const listener = (payload: SignalPayload) => {
+      const i = waiters.findIndex((w) => w.kind === kind && matches(payload, w.eventId));
+      if (i >= 0) waiters.splice(i, 1)[0].take(payload);
+      else buffered.push({ kind, payload });
+    };
+    // Listening before the consumer starts: no signal can come before the buffer is there.
+    consumer.events.on(kind, listener as never);
+    return { kind, listener };
+  });
   await consumer.start();
   return {
     consumer,
     nc,
     next(kind, eventId, timeoutMs = 15_000) {
+      type Payload = ConsumerSignals[typeof kind][0];
+      const i = buffered.findIndex((b) => b.kind === kind && matches(b.payload, eventId));
+      if (i >= 0) return Promise.resolve(buffered.splice(i, 1)[0].payload as Payload);
       return new Promise((resolve, reject) => {
+        const waiter = {
+          kind,
+          eventId,
+          take(payload: SignalPayload) {
+            clearTimeout(timer);
+            resolve(payload as Payload);
+          },
+        };
         const timer = setTimeout(() => {
-          consumer.events.off(kind, listener as never);
+          waiters.splice(waiters.indexOf(waiter), 1);
           reject(
             new Error(
               `no '${String(kind)}' signal${eventId ? ` for ${eventId}` : ''} within ${timeoutMs} ms`,
             ),
           );
         }, timeoutMs);
-        const listener = (payload: ConsumerSignals[typeof kind][0]) => {
-          const p = payload as { id?: string; eventId?: string; event?: { id: string } };
-          const id = p.id ?? p.eventId ?? p.event?.id;
-          if (eventId && id !== eventId) return;
-          clearTimeout(timer);
-          consumer.events.off(kind, listener as never);
-          resolve(payload);
-        };
-        consumer.events.on(kind, listener as never);
+        waiters.push(waiter);
       });
     },
     async stop() {
       await consumer.stop();
+      for (const { kind, listener } of listeners) consumer.events.off(kind, listener as never);
       await nc.close();
     },
   };

@@ -22,6 +22,9 @@ export default async function OrderPage({ params }: { params: Promise<{ orderId:
 
   const order = result.data;
   const { stripePublishableKey } = loadConfig();
+  // A server component renders once per request: this is the request's time, handed to the countdown so
+  // that its first client render matches the server's.
+  // eslint-disable-next-line react-hooks/purity
   const serverNow = Date.now();
   const open = order.status === 'created' || order.status === 'awaiting:payment';
 
