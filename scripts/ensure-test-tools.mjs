@@ -192,6 +192,15 @@ function aptInstall(packages) {
   return spawnSync('apt-get', ['install', '-y', '-qq', ...packages], opts).status === 0;
 }
 
+// npm scripts run the root's `node` devDependency; without it (no npm ci yet) they run whatever is installed.
+const nodeMajor = fs.readFileSync(path.join(repoRoot, '.nvmrc'), 'utf8').trim();
+if (process.versions.node.split('.')[0] !== nodeMajor) {
+  console.error(
+    `ensure-test-tools: the tests run on Node ${nodeMajor} (.nvmrc), not ${process.version}: run npm ci (it installs Node ${nodeMajor}, the root's node devDependency)`,
+  );
+  process.exit(1);
+}
+
 let missing = tools.filter((t) => !t.find(assumeMissing.has(t.name)));
 if (missing.length) {
   const installed = new Set(missing.filter((t) => t.install?.()));
