@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { k8sDir } from './paths';
+import { k8sDir, repoRoot } from './paths';
 
 /** Rendered YAML, read structurally by the checks (the schemas are checked by src/validate.ts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,12 +25,17 @@ function onPath(bin: string): string | undefined {
 }
 
 /**
- * The kustomize to render with: a `kustomize` binary if there is one, else `kubectl kustomize`
- * (kubectl embeds kustomize v5). Both render offline.
+ * The kustomize to render with: KUSTOMIZE_BIN, else the kubectl that scripts/ensure-test-tools.mjs
+ * installs into .tools/bin when the machine's is missing or too old, else a `kustomize` binary,
+ * else `kubectl kustomize` (kubectl embeds kustomize v5). All render offline.
  */
 export function kustomizeCommand(): { bin: string; args: string[] } {
-  const kustomize = process.env.KUSTOMIZE_BIN ?? onPath('kustomize');
+  const kustomize = process.env.KUSTOMIZE_BIN;
   if (kustomize) return { bin: kustomize, args: ['build'] };
+  const local = path.join(repoRoot, '.tools', 'bin', 'kubectl');
+  if (fs.existsSync(local)) return { bin: local, args: ['kustomize'] };
+  const onPathKustomize = onPath('kustomize');
+  if (onPathKustomize) return { bin: onPathKustomize, args: ['build'] };
   const kubectl = onPath('kubectl');
   if (kubectl) return { bin: kubectl, args: ['kustomize'] };
   throw new Error(

@@ -34,6 +34,17 @@ export interface Rehearsal {
   log: string;
 }
 
+const REGISTRY_ACCESS_ENV = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+];
+
 const SYSTEM_COMMANDS = /^(apk|apt-get|apt|addgroup|adduser|useradd|groupadd|usermod|chown)\b/;
 
 interface StageState {
@@ -243,6 +254,9 @@ async function runStep(
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/root',
+    // What npm needs to reach the registry from this machine (its CA, a proxy), as a docker build
+    // would through the daemon's settings: a package not in the npm cache is fetched, not failed.
+    ...Object.fromEntries(REGISTRY_ACCESS_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
     npm_config_prefer_offline: 'true',
     npm_config_update_notifier: 'false',
     ...state.env,

@@ -188,7 +188,8 @@ export async function startService<S extends ConfigSpec>(
         }),
     });
     const port = (server.address() as AddressInfo).port;
-    logger.info({ port }, 'service started');
+    // The Node version, so a start log shows which runtime a service really runs on.
+    logger.info({ port, node: process.version }, 'service started');
 
     let stopping: Promise<void> | undefined;
     return {

@@ -15,6 +15,8 @@ const logFile = path.join(artifacts, 'system-flows.log');
 
 let system: RunningSystem;
 let log: fs.WriteStream;
+/** Each service's 'service started' log line, as `npm start` prints it: `[name] {json}`. */
+const startLines: string[] = [];
 
 /** Lines that must show in the test output as well as the log file (the kills). */
 function announce(line: string): void {
@@ -36,7 +38,10 @@ beforeAll(async () => {
       SCRYPT_N: '1024',
       LOG_LEVEL: 'info',
     },
-    log: (line) => log.write(`${line}\n`),
+    log: (line) => {
+      if (line.includes('"service started"')) startLines.push(line);
+      log.write(`${line}\n`);
+    },
   });
   announce(`system up at ${system.gatewayUrl}; logs in ${path.relative(repoRoot, logFile)}`);
 }, 180_000);
@@ -49,6 +54,23 @@ afterAll(async () => {
 async function seller(): Promise<User> {
   return new User(system.gatewayUrl).signUp();
 }
+
+describe('starting the system', () => {
+  it('runs every service on the Node major the tests run on', () => {
+    const started = startLines.map((line) => {
+      const [, name, json] = /^\[(\w+)\] (\{.*\})$/.exec(line)!;
+      return [name, (JSON.parse(json!) as { node: string }).node.split('.')[0]];
+    });
+    const major = `v${process.versions.node.split('.')[0]}`;
+    expect(Object.fromEntries(started)).toEqual({
+      auth: major,
+      tickets: major,
+      orders: major,
+      expiration: major,
+      payments: major,
+    });
+  });
+});
 
 describe('buying a ticket', () => {
   it('completes the order, takes the ticket off sale and stops the seller editing it', async () => {
