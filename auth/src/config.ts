@@ -1,9 +1,9 @@
-import { defineConfig, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
+import { defineConfig, jwtKeySpec, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
 
 /** Everything auth reads from the environment (the k8s manifests are generated from this spec). */
 export const configSpec = defineConfig({
   ...serviceConfigSpec,
-  JWT_KEY: { doc: 'HS256 key that signs session JWTs (every service verifies with it)', secret: true },
+  JWT_KEY: { ...jwtKeySpec, doc: 'HS256 key that signs session JWTs (every service verifies with it)' },
   JWT_EXPIRES_IN_SECONDS: {
     doc: 'Lifetime of a session JWT and its cookie',
     type: 'int',
