@@ -7,7 +7,10 @@ import { authRouter } from './routes';
 export function buildApp({ config, db, logger, metrics, health }: AppDeps<Config>) {
   const router = authRouter({
     db,
-    hasher: createPasswordHasher({ N: config.SCRYPT_N, r: config.SCRYPT_R, p: config.SCRYPT_P }),
+    hasher: createPasswordHasher(
+      { N: config.SCRYPT_N, r: config.SCRYPT_R, p: config.SCRYPT_P },
+      { concurrency: config.HASH_CONCURRENCY, queueTimeoutMs: config.HASH_QUEUE_TIMEOUT_MS },
+    ),
     throttle: { maxFailures: config.SIGNIN_MAX_FAILURES, windowSeconds: config.SIGNIN_WINDOW_SECONDS },
     session: { jwtKey: config.JWT_KEY, expiresInSeconds: config.JWT_EXPIRES_IN_SECONDS },
   });

@@ -1,9 +1,9 @@
-import { defineConfig, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
+import { defineConfig, jwtKeySpec, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
 
 /** Everything auth reads from the environment (the k8s manifests are generated from this spec). */
 export const configSpec = defineConfig({
   ...serviceConfigSpec,
-  JWT_KEY: { doc: 'HS256 key that signs session JWTs (every service verifies with it)', secret: true },
+  JWT_KEY: { ...jwtKeySpec, doc: 'HS256 key that signs session JWTs (every service verifies with it)' },
   JWT_EXPIRES_IN_SECONDS: {
     doc: 'Lifetime of a session JWT and its cookie',
     type: 'int',
@@ -20,6 +20,20 @@ export const configSpec = defineConfig({
   },
   SCRYPT_R: { doc: 'scrypt block size of new password hashes', type: 'int', default: 8, min: 1 },
   SCRYPT_P: { doc: 'scrypt parallelism of new password hashes', type: 'int', default: 1, min: 1 },
+  // Each hash in flight takes 128·N·r bytes; the memory limit in infra/k8s/base/auth.yaml is derived
+  // from SCRYPT_N and HASH_CONCURRENCY (requiredMemoryLimit in src/domain/memory-budget.ts).
+  HASH_CONCURRENCY: {
+    doc: 'Password hashes computed at once (more wait in a queue); above UV_THREADPOOL_SIZE (4) gains nothing',
+    type: 'int',
+    default: 2,
+    min: 1,
+  },
+  HASH_QUEUE_TIMEOUT_MS: {
+    doc: 'Longest wait of a sign-up or sign-in for a hashing turn before it gets 503 with Retry-After',
+    type: 'int',
+    default: 5000,
+    min: 1,
+  },
   SIGNIN_MAX_FAILURES: {
     doc: 'Failed sign-ins for one email that trigger 429',
     type: 'int',

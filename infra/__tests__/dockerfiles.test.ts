@@ -228,6 +228,8 @@ describe.each(rehearsals)('rehearsal of %s/Dockerfile, stage %s', (app, target) 
           NATS_URL: infra.nats.url,
           NATS_CLIENT_NAME: `${app}-rehearsal`,
           JWT_KEY: 'rehearsal-jwt-key-rehearsal-jwt-key',
+          // The runtime stage is production, where payments needs a Stripe key or an explicit sandbox.
+          ...(app === 'payments' ? { PAYMENT_PROVIDER: 'sandbox' } : {}),
         });
       }
 

@@ -4,8 +4,8 @@ import { createPaymentProvider, type PaymentProvider } from './providers';
 import { paymentsRouter } from './routes';
 
 /**
- * The payments HTTP app (no listen). The provider follows the config (Stripe when
- * STRIPE_SECRET_KEY is set, else the sandbox); tests pass their own to count its charges.
+ * The payments HTTP app (no listen). The provider follows the config (see
+ * `choosePaymentProvider`); tests pass their own to count its charges.
  */
 export function buildApp(
   { config, db, logger, metrics, health }: AppDeps<Config>,

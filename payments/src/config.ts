@@ -1,10 +1,19 @@
-import { defineConfig, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
+import { defineConfig, jwtKeySpec, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
 
 export const configSpec = defineConfig({
   ...serviceConfigSpec,
-  JWT_KEY: { doc: 'HS256 key that verifies session JWTs (the one auth signs with)', secret: true },
+  JWT_KEY: { ...jwtKeySpec, doc: 'HS256 key that verifies session JWTs (the one auth signs with)' },
+  NODE_ENV: {
+    doc: 'production refuses to fall back to the sandbox: it needs STRIPE_SECRET_KEY or PAYMENT_PROVIDER=sandbox',
+    default: 'development',
+  },
+  PAYMENT_PROVIDER: {
+    doc: 'stripe or sandbox (the built-in provider with Stripe test-card semantics); unset: stripe when STRIPE_SECRET_KEY is set, else sandbox outside production',
+    oneOf: ['stripe', 'sandbox'],
+    optional: true,
+  },
   STRIPE_SECRET_KEY: {
-    doc: 'Stripe secret key; when unset, payments go to the built-in sandbox provider (Stripe test-card semantics)',
+    doc: 'Stripe secret key (required by PAYMENT_PROVIDER=stripe, and in production unless PAYMENT_PROVIDER=sandbox)',
     optional: true,
     secret: true,
   },

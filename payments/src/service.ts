@@ -5,7 +5,7 @@ import { configSpec, type Config } from './config';
 import { orderCancelledConsumer } from './events/order-cancelled-consumer';
 import { orderCompletedConsumer } from './events/order-completed-consumer';
 import { orderCreatedConsumer } from './events/order-created-consumer';
-import { createPaymentProvider, type PaymentProvider } from './providers';
+import { choosePaymentProvider, createPaymentProvider, type PaymentProvider } from './providers';
 import { startReconciler } from './reconciler';
 
 /**
@@ -32,6 +32,7 @@ export function createPaymentsService(
   return {
     name: 'payments',
     configSpec,
+    checkConfig: (config) => void choosePaymentProvider(config),
     migrationsFolder: path.join(__dirname, 'db/migrations'),
     buildApp: (deps) => buildApp(deps, providerFor(deps.config)),
     consumers: ({ config }) => [

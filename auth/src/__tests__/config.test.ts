@@ -4,7 +4,7 @@ import { configSpec } from '../config';
 const required = {
   DATABASE_URL: 'postgres://localhost/auth',
   NATS_URL: 'nats://localhost:4222',
-  JWT_KEY: 'k',
+  JWT_KEY: 'k'.repeat(32),
 };
 
 describe('auth config', () => {
@@ -25,6 +25,12 @@ describe('auth config', () => {
     expect(isRequired(configSpec.JWT_KEY)).toBe(true);
     expect(configSpec.JWT_KEY.secret).toBe(true);
     expect(() => loadConfig(configSpec, { ...required, JWT_KEY: undefined })).toThrow(/JWT_KEY is required/);
+  });
+
+  it('refuses a JWT_KEY shorter than 32 bytes', () => {
+    expect(() => loadConfig(configSpec, { ...required, JWT_KEY: 'k'.repeat(31) })).toThrow(
+      /JWT_KEY must be at least 32 bytes long/,
+    );
   });
 
   it('rejects a non-integer scrypt cost', () => {

@@ -5,7 +5,7 @@ import request, { type Response } from 'supertest';
 import { buildApp } from '../app';
 import { configSpec, type Config } from '../config';
 
-export const JWT_KEY = 'auth-test-jwt-key';
+export const JWT_KEY = 'auth-test-jwt-key-of-at-least-32-bytes';
 export const PASSWORD = 'correct horse battery';
 
 /** auth's config as loaded from an environment, with a tiny scrypt cost so tests stay fast. */

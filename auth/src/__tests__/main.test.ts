@@ -20,6 +20,19 @@ describe('src/main.ts', () => {
     expect(main.output.stderr).toMatch(/JWT_KEY is required/);
   });
 
+  it('exits non-zero naming JWT_KEY when it is shorter than 32 bytes', async () => {
+    const main = startMain(serviceDir, {
+      DATABASE_URL: 'postgres://127.0.0.1:1/auth',
+      NATS_URL: 'nats://127.0.0.1:1',
+      JWT_KEY: 'short',
+    });
+
+    expect(await main.exited).not.toBe(0);
+    expect(main.output.stderr).toMatch(
+      /^auth: Invalid configuration: JWT_KEY must be at least 32 bytes long$/m,
+    );
+  });
+
   it('exits non-zero naming DATABASE_URL when it is missing', async () => {
     const main = startMain(serviceDir, { NATS_URL: 'nats://127.0.0.1:1', JWT_KEY });
 

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { ConfigError } from '@ticketing/common';
+import { createHashGate, type HashLimits } from './hash-gate';
 
 /** scrypt cost parameters. */
 export interface ScryptParams {
@@ -36,14 +37,25 @@ export function assertValidScryptParams({ N, r, p }: ScryptParams): void {
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
-/** Creates the hasher for new hashes with `params` (old hashes keep verifying with their own). */
-export function createPasswordHasher(params: ScryptParams): PasswordHasher {
+/** The default bound: two hashes in flight, a 5-second wait for a turn. */
+export const DEFAULT_HASH_LIMITS: HashLimits = { concurrency: 2, queueTimeoutMs: 5000 };
+
+/**
+ * Creates the hasher for new hashes with `params` (old hashes keep verifying with their own). At most
+ * `limits.concurrency` scrypt calls run at once; one that waits longer than `limits.queueTimeoutMs`
+ * rejects with `ServiceUnavailableError` (503 with Retry-After).
+ */
+export function createPasswordHasher(
+  params: ScryptParams,
+  limits: HashLimits = DEFAULT_HASH_LIMITS,
+): PasswordHasher {
   assertValidScryptParams(params);
+  const gate = createHashGate(limits);
   let dummy: Promise<string> | undefined;
 
   const hash = async (password: string): Promise<string> => {
     const salt = crypto.randomBytes(SALT_BYTES);
-    const key = await scrypt(password, salt, KEY_BYTES, params);
+    const key = await gate.run(() => scrypt(password, salt, KEY_BYTES, params));
     return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join(
       '$',
     );
@@ -52,7 +64,7 @@ export function createPasswordHasher(params: ScryptParams): PasswordHasher {
   const verify = async (password: string, stored: string): Promise<boolean> => {
     const parsed = parseStored(stored);
     if (!parsed) return false;
-    const key = await scrypt(password, parsed.salt, parsed.key.length, parsed.params);
+    const key = await gate.run(() => scrypt(password, parsed.salt, parsed.key.length, parsed.params));
     return crypto.timingSafeEqual(key, parsed.key);
   };
 
@@ -61,7 +73,11 @@ export function createPasswordHasher(params: ScryptParams): PasswordHasher {
     verify,
     async verifyNothing(password) {
       // A hash with the current parameters, made once: verifying against it costs what a real check costs.
-      dummy ??= hash(crypto.randomBytes(16).toString('hex'));
+      if (!dummy) {
+        dummy = hash(crypto.randomBytes(16).toString('hex'));
+        // A busy gate (503) must not leave a rejected dummy behind for every later call.
+        dummy.catch(() => (dummy = undefined));
+      }
       await verify(password, await dummy);
     },
     needsRehash(stored) {

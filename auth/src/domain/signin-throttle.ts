@@ -9,7 +9,8 @@ export interface ThrottleSettings {
 }
 
 /** The outcome of `takeAttempt`: go ahead, or wait this long. */
-export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type AttemptDecision =
+  { allowed: true; attemptId: number } | { allowed: false; retryAfterSeconds: number };
 
 // Namespace of the per-email advisory locks (the two-key form never collides with one-key locks).
 const THROTTLE_LOCK_CLASS = 4_201;
@@ -46,12 +47,17 @@ export async function takeAttempt(
       .limit(1);
     if (blocking)
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(Number(blocking.waitSeconds))) };
-    await tx.insert(signinFailures).values({ email });
-    return { allowed: true };
+    const [row] = await tx.insert(signinFailures).values({ email }).returning({ id: signinFailures.id });
+    return { allowed: true, attemptId: row.id };
   });
 }
 
 /** Clears the failures of `email` after a successful sign-in. */
 export async function forgetFailures(db: Database, email: string): Promise<void> {
   await db.delete(signinFailures).where(eq(signinFailures.email, email));
+}
+
+/** Takes back one attempt that never got its password checked (the server was too busy: 503). */
+export async function forgetAttempt(db: Database, attemptId: number): Promise<void> {
+  await db.delete(signinFailures).where(eq(signinFailures.id, attemptId));
 }

@@ -1,9 +1,14 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { BadRequestError, TooManyRequestsError, type Database } from '@ticketing/common';
+import {
+  BadRequestError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  type Database,
+} from '@ticketing/common';
 import { users } from '../db/schema';
 import type { PasswordHasher } from './password-hasher';
-import { forgetFailures, takeAttempt, type ThrottleSettings } from './signin-throttle';
+import { forgetAttempt, forgetFailures, takeAttempt, type ThrottleSettings } from './signin-throttle';
 
 /** What auth tells about a user (and signs into the session). */
 export interface PublicUser {
@@ -41,7 +46,8 @@ export async function signUp(
 /**
  * Checks credentials under the sign-in throttle: 429 once the email has too many recent failures,
  * 400 `Invalid credentials` for an unknown email or a wrong password alike (and in comparable time).
- * A hash made with older scrypt parameters is replaced by one with the current parameters.
+ * A hash made with older scrypt parameters is replaced by one with the current parameters. An
+ * attempt refused with 503 (no hashing turn in time) does not count as a failure.
  */
 export async function signIn(
   db: Database,
@@ -57,18 +63,27 @@ export async function signIn(
     );
   }
   const user = await findUserByEmail(db, email);
-  if (!user) {
-    await hasher.verifyNothing(password);
-    throw new BadRequestError('Invalid credentials');
+  let matches: boolean;
+  try {
+    if (user) matches = await hasher.verify(password, user.passwordHash);
+    else matches = await hasher.verifyNothing(password).then(() => false);
+  } catch (err) {
+    if (err instanceof ServiceUnavailableError) await forgetAttempt(db, attempt.attemptId);
+    throw err;
   }
-  if (!(await hasher.verify(password, user.passwordHash))) throw new BadRequestError('Invalid credentials');
+  if (!user || !matches) throw new BadRequestError('Invalid credentials');
 
   await forgetFailures(db, email);
   if (hasher.needsRehash(user.passwordHash)) {
-    await db
-      .update(users)
-      .set({ passwordHash: await hasher.hash(password) })
-      .where(eq(users.id, user.id));
+    try {
+      await db
+        .update(users)
+        .set({ passwordHash: await hasher.hash(password) })
+        .where(eq(users.id, user.id));
+    } catch (err) {
+      // Too busy to rehash now: the sign-in stands, the upgrade waits for the next one.
+      if (!(err instanceof ServiceUnavailableError)) throw err;
+    }
   }
   return { id: user.id, email: user.email };
 }

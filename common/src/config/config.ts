@@ -19,6 +19,10 @@ export interface VariableSpec {
   min?: number;
   /** For url: allowed protocols, e.g. ['postgres:', 'postgresql:']. */
   protocols?: string[];
+  /** For string: the only values allowed. */
+  oneOf?: readonly string[];
+  /** For string: the fewest UTF-8 bytes allowed (the value itself is never echoed: it may be a secret). */
+  minBytes?: number;
 }
 
 /** Maps variable names to their specs. */
@@ -108,6 +112,13 @@ function parseValue(name: string, raw: string, v: VariableSpec): { value: unknow
       return { value: raw };
     }
     default:
+      if (v.oneOf && !v.oneOf.includes(raw)) {
+        const got = v.secret ? '' : `, got "${raw}"`;
+        return { problem: `${name} must be one of ${v.oneOf.join(', ')}${got}` };
+      }
+      if (v.minBytes !== undefined && Buffer.byteLength(raw, 'utf8') < v.minBytes) {
+        return { problem: `${name} must be at least ${v.minBytes} bytes long` };
+      }
       return { value: raw };
   }
 }
@@ -143,6 +154,17 @@ export const serviceConfigSpec = defineConfig({
     min: 0,
   },
 });
+
+/**
+ * JWT_KEY, for every service that signs or verifies sessions: `{ ...jwtKeySpec, doc }` in its spec.
+ * HS256 with a key shorter than its 32-byte output can be brute-forced offline from one token
+ * (RFC 7518 §3.2 requires at least 256 bits).
+ */
+export const jwtKeySpec = {
+  doc: 'HS256 key of session JWTs, at least 32 bytes (e.g. `openssl rand -hex 32`)',
+  secret: true,
+  minBytes: 32,
+} as const satisfies VariableSpec;
 
 /** The typed common part of every service's configuration. */
 export type ServiceConfig = ConfigOf<typeof serviceConfigSpec>;

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
-import {
-  BadRequestError,
-  HttpError,
-  PayloadTooLargeError,
-  TooManyRequestsError,
-  UnsupportedMediaTypeError,
-} from '../errors';
+import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { Logger } from './logger';
 import './types';
 
@@ -44,7 +38,7 @@ function fromFrameworkError(err: unknown): HttpError | null {
 }
 
 function send(res: Response, error: HttpError): void {
-  if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) {
+  if (error.retryAfterSeconds !== undefined) {
     res.setHeader('Retry-After', String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
   }
   res.status(error.statusCode).json({ errors: error.serialize() });

@@ -40,6 +40,11 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   name: string;
   /** The full spec; spread `serviceConfigSpec` into it. */
   configSpec: S;
+  /**
+   * Rules across variables (e.g. one setting required in production unless another is set),
+   * checked right after loading and before anything connects; throws `ConfigError` naming them.
+   */
+  checkConfig?(config: ConfigOf<S>): void;
   /** The service's own migrations (common's run first). */
   migrationsFolder?: string;
   buildApp(deps: AppDeps<ConfigOf<S>>): express.Express;
@@ -82,6 +87,7 @@ export async function startService<S extends ConfigSpec>(
   options: { env?: Record<string, string | undefined>; logger?: Logger } = {},
 ): Promise<RunningService> {
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
+  def.checkConfig?.(config);
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
   const closers: { name: string; close: () => Promise<unknown> }[] = [];
   let shuttingDown = false;

@@ -15,7 +15,7 @@ import { configSpec, type Config } from '../config';
 import { orders, tickets } from '../db/schema';
 import { applyTicketVersion } from '../domain/ticket-replica';
 
-export const JWT_KEY = 'orders-test-jwt-key';
+export const JWT_KEY = 'orders-test-jwt-key-of-at-least-32-bytes';
 
 /** orders' config as loaded from an environment (`env` overrides variables). */
 export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {

@@ -13,10 +13,17 @@ describe('src/main.ts', () => {
     expect(stderr).toMatch(/JWT_KEY is required/);
   });
 
+  it('exits non-zero naming JWT_KEY when it is shorter than 32 bytes', async () => {
+    const { code, stderr } = await runMain(serviceDir, { ...unreachable, JWT_KEY: 'short' });
+
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/^orders: Invalid configuration: JWT_KEY must be at least 32 bytes long$/m);
+  });
+
   it('exits non-zero naming EXPIRATION_WINDOW_SECONDS when it is not a positive integer', async () => {
     const { code, stderr } = await runMain(serviceDir, {
       ...unreachable,
-      JWT_KEY: 'k',
+      JWT_KEY: 'k'.repeat(32),
       EXPIRATION_WINDOW_SECONDS: 'soon',
     });
 

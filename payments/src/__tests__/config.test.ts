@@ -6,7 +6,7 @@ const serviceDir = path.join(__dirname, '..', '..');
 const complete = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:1/payments',
   NATS_URL: 'nats://127.0.0.1:1',
-  JWT_KEY: 'k',
+  JWT_KEY: 'k'.repeat(32),
 };
 
 describe('payments start-up configuration', () => {
@@ -22,6 +22,29 @@ describe('payments start-up configuration', () => {
       expect(stderr).toContain(`${name} is required`);
     },
   );
+
+  it('exits non-zero naming JWT_KEY when it is shorter than 32 bytes', async () => {
+    const { code, stderr } = await runMain(serviceDir, { ...complete, JWT_KEY: 'short' });
+
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/^payments: Invalid configuration: JWT_KEY must be at least 32 bytes long$/m);
+  });
+
+  it('exits non-zero naming STRIPE_SECRET_KEY in production without a Stripe key or PAYMENT_PROVIDER=sandbox', async () => {
+    const { code, stderr } = await runMain(serviceDir, { ...complete, NODE_ENV: 'production' });
+
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(
+      /^payments: Invalid configuration: STRIPE_SECRET_KEY is required in production \(or set PAYMENT_PROVIDER=sandbox to take no real payments\)$/m,
+    );
+  });
+
+  it('exits non-zero naming PAYMENT_PROVIDER when it is neither stripe nor sandbox', async () => {
+    const { code, stderr } = await runMain(serviceDir, { ...complete, PAYMENT_PROVIDER: 'paypal' });
+
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('PAYMENT_PROVIDER must be one of stripe, sandbox, got "paypal"');
+  });
 
   it('exits non-zero naming STRIPE_API_PORT when it is not a number', async () => {
     const { code, stderr } = await runMain(serviceDir, { ...complete, STRIPE_API_PORT: 'abc' });

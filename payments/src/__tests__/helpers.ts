@@ -14,7 +14,7 @@ import { configSpec, type Config } from '../config';
 import { orders, payments, type Order, type Payment } from '../db/schema';
 import type { PaymentProvider } from '../providers';
 
-export const jwtKey = 'payments-test-jwt-key';
+export const jwtKey = 'payments-test-jwt-key-of-at-least-32-bytes';
 
 /** The service's real config, as loaded from a minimal environment (no Stripe key: the sandbox). */
 export function testConfig(env: Record<string, string> = {}): Config {

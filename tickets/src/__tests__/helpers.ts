@@ -21,7 +21,7 @@ import { configSpec } from '../config';
 import { reserveTicket } from '../domain/reservations';
 import { createTicket, findTicket, type Ticket } from '../domain/tickets';
 
-export const JWT_KEY = 'tickets-test-jwt-key';
+export const JWT_KEY = 'tickets-test-jwt-key-of-at-least-32-bytes';
 
 /** tickets' app on a test database, its config loaded as from an environment. */
 export function testApp(db: TestDatabase) {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@ticketing/common';
+import { ConfigError, ServiceUnavailableError } from '@ticketing/common';
 import { createPasswordHasher } from '../password-hasher';
 
 const fast = createPasswordHasher({ N: 1024, r: 8, p: 1 });
@@ -48,6 +48,21 @@ describe('createPasswordHasher', () => {
 
     expect(stored).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(await owasp.verify('s3cret-password', stored)).toBe(true);
+  });
+
+  it('refuses with 503 a hash that gets no turn within the queue timeout', async () => {
+    const oneAtATime = createPasswordHasher(
+      { N: 2 ** 14, r: 8, p: 1 },
+      { concurrency: 1, queueTimeoutMs: 1 },
+    );
+
+    const results = await Promise.allSettled([
+      oneAtATime.hash('first-password'),
+      oneAtATime.hash('second-one'),
+    ]);
+
+    expect(results[0].status).toBe('fulfilled');
+    expect(results[1]).toEqual({ status: 'rejected', reason: expect.any(ServiceUnavailableError) });
   });
 
   it('refuses an N that is not a power of 2, naming SCRYPT_N', () => {

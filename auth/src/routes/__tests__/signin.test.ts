@@ -213,6 +213,27 @@ describe('POST /api/users/signin', () => {
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
 
+  it('returns 503 with Retry-After when no hashing turn comes in time, without counting a failure', async () => {
+    const busy = testApp(db, { SCRYPT_N: '65536', HASH_CONCURRENCY: '1', HASH_QUEUE_TIMEOUT_MS: '1' });
+    const email = uniqueEmail();
+    expect((await signUp(busy, email)).status).toBe(201);
+
+    const responses = await Promise.all([1, 2, 3].map(() => signIn(busy, email, 'wrong password')));
+
+    const statuses = responses.map((r) => r.status);
+    const refused = responses.filter((r) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 503)).toEqual(Array(3 - refused.length).fill(400));
+    expect(refused[0].headers['retry-after']).toBe('1');
+    expect(refused[0].body).toEqual({
+      errors: [{ message: 'Too many sign-ins at once, try again shortly' }],
+    });
+    const { rows } = await db.pool.query('select count(*)::int as n from signin_failures where email = $1', [
+      email,
+    ]);
+    expect(rows[0].n).toBe(3 - refused.length);
+  });
+
   it('upgrades a hash made with older scrypt parameters at the next sign-in', async () => {
     const email = uniqueEmail();
     await signUp(app, email);

@@ -66,6 +66,22 @@ describe('POST /api/users/signup', () => {
     expect(sessionSetCookie(res)).toMatch(/; Secure/);
   });
 
+  it('returns 503 with Retry-After when no hashing turn comes within HASH_QUEUE_TIMEOUT_MS', async () => {
+    const busy = testApp(db, { SCRYPT_N: '65536', HASH_CONCURRENCY: '1', HASH_QUEUE_TIMEOUT_MS: '1' });
+
+    const responses = await Promise.all([1, 2, 3].map(() => signUp(busy, uniqueEmail())));
+
+    const refused = responses.filter((r) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(responses.filter((r) => r.status !== 503).map((r) => r.status)).toEqual(
+      Array(3 - refused.length).fill(201),
+    );
+    expect(refused[0].headers['retry-after']).toBe('1');
+    expect(refused[0].body).toEqual({
+      errors: [{ message: 'Too many sign-ins at once, try again shortly' }],
+    });
+  });
+
   it('gives the JWT the configured lifetime', async () => {
     const shortLived = testApp(db, { JWT_EXPIRES_IN_SECONDS: '60' });
 

@@ -1,17 +1,18 @@
-import { ConfigError, defineConfig, isRequired, loadConfig, serviceConfigSpec } from '../config';
+import { ConfigError, defineConfig, isRequired, jwtKeySpec, loadConfig, serviceConfigSpec } from '../config';
 
 const spec = defineConfig({
   ...serviceConfigSpec,
-  JWT_KEY: { doc: 'session key', secret: true },
+  JWT_KEY: { ...jwtKeySpec, doc: 'session key' },
   WINDOW: { doc: 'seconds', type: 'int', default: 900, min: 1 },
   STRIPE_SECRET_KEY: { doc: 'optional', optional: true },
 });
-const env = { DATABASE_URL: 'postgres://u@h/db', NATS_URL: 'nats://h:4222', JWT_KEY: 'k' };
+const KEY = 'k'.repeat(32);
+const env = { DATABASE_URL: 'postgres://u@h/db', NATS_URL: 'nats://h:4222', JWT_KEY: KEY };
 
 describe('loadConfig', () => {
   it('returns typed values with defaults applied', () => {
     const config = loadConfig(spec, env);
-    expect(config).toMatchObject({ PORT: 3000, WINDOW: 900, JWT_KEY: 'k', LOG_LEVEL: 'info' });
+    expect(config).toMatchObject({ PORT: 3000, WINDOW: 900, JWT_KEY: KEY, LOG_LEVEL: 'info' });
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
   });
 
@@ -35,6 +36,23 @@ describe('loadConfig', () => {
       'DATABASE_URL must use postgres: or postgresql:, got mysql:',
       'WINDOW must be an integer, got "soon"',
     ]);
+  });
+
+  it('refuses a JWT_KEY shorter than 32 bytes, naming it without echoing the key', () => {
+    const attempt = () => loadConfig(spec, { ...env, JWT_KEY: 'short-secret' });
+
+    expect(attempt).toThrow(/JWT_KEY must be at least 32 bytes long/);
+    expect(attempt).not.toThrow(/short-secret/);
+  });
+
+  it('measures JWT_KEY in bytes, not characters', () => {
+    expect(loadConfig(spec, { ...env, JWT_KEY: 'é'.repeat(16) }).JWT_KEY).toBe('é'.repeat(16));
+  });
+
+  it('refuses a value outside oneOf, naming the allowed ones', () => {
+    const s = defineConfig({ MODE: { doc: 'mode', oneOf: ['a', 'b'], optional: true } });
+    expect(loadConfig(s, { MODE: 'b' }).MODE).toBe('b');
+    expect(() => loadConfig(s, { MODE: 'c' })).toThrow('MODE must be one of a, b, got "c"');
   });
 
   it('parses booleans and rejects other words', () => {

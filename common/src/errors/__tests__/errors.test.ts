@@ -6,6 +6,7 @@ import {
   PayloadTooLargeError,
   PaymentRequiredError,
   RequestValidationError,
+  ServiceUnavailableError,
   TooManyRequestsError,
   UnsupportedMediaTypeError,
 } from '..';
@@ -19,6 +20,7 @@ describe('error classes', () => {
     [new PayloadTooLargeError(), 413, [{ message: 'Request body is too large' }]],
     [new UnsupportedMediaTypeError(), 415, [{ message: 'Content-Type must be application/json' }]],
     [new TooManyRequestsError(), 429, [{ message: 'Too many attempts, try again later' }]],
+    [new ServiceUnavailableError(), 503, [{ message: 'The service is busy, try again shortly' }]],
   ])('%p has its status and serializes to the contract shape', (error, status, body) => {
     expect(error.statusCode).toBe(status);
     expect(error.serialize()).toEqual(body);

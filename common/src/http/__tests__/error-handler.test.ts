@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   PaymentRequiredError,
   RequestValidationError,
+  ServiceUnavailableError,
   TooManyRequestsError,
   type HttpError,
 } from '../../errors';
@@ -86,6 +87,14 @@ describe('errorHandler', () => {
 
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('90');
+  });
+
+  it('sets Retry-After on a 503 that knows when to retry', async () => {
+    const res = await request(appThrowing(new ServiceUnavailableError(undefined, 1.2))).get('/boom');
+
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.body).toEqual({ errors: [{ message: 'The service is busy, try again shortly' }] });
   });
 
   it('returns 500 with a generic message and no details for an unexpected error', async () => {

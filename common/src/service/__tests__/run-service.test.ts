@@ -46,6 +46,19 @@ describe('runService', () => {
     expect(stderr.trim()).toBe('demo: Invalid configuration: DEMO_KEY is required (a required secret)');
   });
 
+  it('exits non-zero with one line naming a rule across variables, before connecting anywhere', async () => {
+    const { code, stderr } = await run({
+      DATABASE_URL: 'postgres://127.0.0.1:1/nowhere',
+      NATS_URL: 'nats://127.0.0.1:1',
+      DEMO_KEY: 'insecure',
+      DEMO_STRICT: 'true',
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      'demo: Invalid configuration: DEMO_KEY must not be "insecure" when DEMO_STRICT is set',
+    );
+  });
+
   it('starts, serves health, readiness and metrics, and publishes what a route commits', async () => {
     const service: RunningService = await startService(demoService, {
       env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },

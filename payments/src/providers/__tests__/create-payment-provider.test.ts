@@ -13,6 +13,36 @@ describe('createPaymentProvider', () => {
     );
   });
 
+  it('uses the sandbox when PAYMENT_PROVIDER=sandbox, even with a Stripe key', () => {
+    const config = testConfig({ PAYMENT_PROVIDER: 'sandbox', STRIPE_SECRET_KEY: 'sk_test_x' });
+
+    expect(createPaymentProvider(config)).toBeInstanceOf(SandboxProvider);
+  });
+
+  it('refuses PAYMENT_PROVIDER=stripe without STRIPE_SECRET_KEY', () => {
+    expect(() => createPaymentProvider(testConfig({ PAYMENT_PROVIDER: 'stripe' }))).toThrow(
+      'STRIPE_SECRET_KEY is required when PAYMENT_PROVIDER=stripe',
+    );
+  });
+
+  it('refuses to fall back to the sandbox in production', () => {
+    expect(() => createPaymentProvider(testConfig({ NODE_ENV: 'production' }))).toThrow(
+      /STRIPE_SECRET_KEY is required in production/,
+    );
+  });
+
+  it('uses the sandbox in production only when PAYMENT_PROVIDER=sandbox says so', () => {
+    const config = testConfig({ NODE_ENV: 'production', PAYMENT_PROVIDER: 'sandbox' });
+
+    expect(createPaymentProvider(config)).toBeInstanceOf(SandboxProvider);
+  });
+
+  it('uses Stripe in production when STRIPE_SECRET_KEY is set', () => {
+    const config = testConfig({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_x' });
+
+    expect(createPaymentProvider(config)).toBeInstanceOf(StripeProvider);
+  });
+
   it('refuses a STRIPE_API_PROTOCOL other than http or https', () => {
     const config = testConfig({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_PROTOCOL: 'ftp' });
 
