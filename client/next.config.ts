@@ -12,6 +12,9 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: monorepoRoot,
   turbopack: { root: monorepoRoot },
   images: { unoptimized: true },
+  // `next dev` behind the cluster's gateway (skaffold dev) is loaded from this host, not localhost:
+  // without it, Next blocks the dev assets and the HMR websocket as cross-origin.
+  allowedDevOrigins: ['ticketing.localhost'],
 };
 
 export default nextConfig;

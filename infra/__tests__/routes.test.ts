@@ -39,7 +39,7 @@ describe('infra/routes.json', () => {
 describe.each(['dev-ingress-nginx'])('the Ingress of overlay %s', (overlay) => {
   const ingress = find(render(`overlays/${overlay}`), 'Ingress', 'ticketing');
 
-  it('is for ingress-nginx and answers for ticketing.dev and the in-cluster controller name', () => {
+  it('is for ingress-nginx and answers for ticketing.localhost and the in-cluster controller name', () => {
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect([...routesOfIngress(ingress).keys()]).toEqual([HOST, INGRESS_INTERNAL_HOST]);
   });
@@ -63,7 +63,7 @@ describe.each(['dev', 'prod'])('the Gateway API route of overlay %s', (overlay) 
   const manifests = render(`overlays/${overlay}`);
   const route = find(manifests, 'HTTPRoute', 'ticketing');
 
-  it('attaches to the Gateway for ticketing.dev and the in-cluster gateway name', () => {
+  it('attaches to the Gateway for ticketing.localhost and the in-cluster gateway name', () => {
     const gateway = find(manifests, 'Gateway', GATEWAY_NAME);
     expect(route.spec.parentRefs).toEqual([
       { name: GATEWAY_NAME, sectionName: gateway.spec.listeners[0].name },

@@ -9,8 +9,12 @@ export interface Route {
   service: string;
 }
 
-/** The host the Ingress and the HTTPRoute answer for (and the hosts entry in the README). */
-export const HOST = 'ticketing.dev';
+/**
+ * The host the Ingress and the HTTPRoute answer for, the browser's URL in development: browsers
+ * resolve every *.localhost name to the loopback address (no hosts-file entry), and, unlike `.dev`
+ * (HSTS-preloaded: HTTPS only), load it over plain HTTP.
+ */
+export const HOST = 'ticketing.localhost';
 /** Every app's Service listens on this port. */
 export const SERVICE_PORT = 3000;
 /**
