@@ -124,18 +124,26 @@ describe.each([...overlays])('references to ConfigMaps and Secrets in overlay %s
     }
   });
 
-  it('make the Stripe keys optional', () => {
+  it(`make the Stripe keys ${overlay === 'prod' ? 'required' : 'optional'}`, () => {
+    const optional = overlay !== 'prod';
     const payments = containerEnv(manifests, find(manifests, 'Deployment', 'payments'));
     expect(payments.get('STRIPE_SECRET_KEY')).toEqual({
       from: 'secret',
       name: 'stripe-secret',
       key: 'STRIPE_SECRET_KEY',
-      optional: true,
+      optional,
     });
     const client = containerEnv(manifests, find(manifests, 'Deployment', 'client'));
     expect(client.get('STRIPE_PUBLISHABLE_KEY')).toEqual(
-      expect.objectContaining({ name: 'stripe-secret', optional: true }),
+      expect.objectContaining({ name: 'stripe-secret', optional }),
     );
     expect(client.get('API_BASE_URL')).toEqual(expect.objectContaining({ from: 'configMap' }));
+  });
+});
+
+describe('the prod overlay', () => {
+  it('marks no Secret or ConfigMap reference optional: a missing one stops the rollout', () => {
+    const optional = references(render('overlays/prod')).filter((r) => r.optional);
+    expect(optional.map((r) => `${r.workload} → ${r.kind} ${r.name} ${r.key ?? ''}`)).toEqual([]);
   });
 });
