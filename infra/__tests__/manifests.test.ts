@@ -125,6 +125,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
       );
     });
 
+    it('never schedules two NATS nodes on one host, and caps Go memory below the container limit', () => {
+      const pod = find(manifests, 'StatefulSet', 'nats').spec.template.spec;
+      expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        {
+          topologyKey: 'kubernetes.io/hostname',
+          labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'nats' } },
+        },
+      ]);
+      const c = pod.containers.find((x: Loose) => x.name === 'nats');
+      const mib = (q: string) => Number(/^(\d+)Mi(B)?$/.exec(q)![1]);
+      const goMemLimit = mib(c.env.find((e: Loose) => e.name === 'GOMEMLIMIT').value);
+      const limit = mib(c.resources.limits.memory);
+      expect(goMemLimit).toBeLessThan(limit);
+      expect(goMemLimit).toBeGreaterThanOrEqual(limit * 0.8);
+    });
+
     it('expects the database credentials to be created by hand, not generated', () => {
       expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
     });
