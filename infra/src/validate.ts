@@ -1,4 +1,5 @@
 import { HTTPRoute, Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -27,6 +28,7 @@ const models: Record<string, Model> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'gateway.networking.k8s.io/v1/Gateway': Gateway,
   'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
+  'cert-manager.io/v1/Certificate': Certificate,
 };
 
 /** Validates one object against its kind's OpenAPI schema; returns the problem, or undefined. */
