@@ -12,6 +12,10 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: monorepoRoot,
   turbopack: { root: monorepoRoot },
   images: { unoptimized: true },
+  // `next dev` behind the cluster's gateway (skaffold dev) is loaded from this host. Next 16 already
+  // allows *.localhost for its dev assets and HMR websocket; naming it keeps that independent of the
+  // default (another dev host must be added here, or Next answers its /_next requests 403).
+  allowedDevOrigins: ['ticketing.localhost'],
 };
 
 export default nextConfig;

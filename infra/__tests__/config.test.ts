@@ -7,8 +7,11 @@ import { overlays, repoRoot, services } from '../src/paths';
 /** The shape every service's `src/config.ts` exports as `configSpec` (see common's config). */
 type ConfigSpec = Record<string, { doc: string; default?: unknown; optional?: boolean; secret?: boolean }>;
 
-/** Variables a Deployment sets only to compose others (DATABASE_URL from the database Secret). */
-const helperVariables = new Set(['DB_USER', 'DB_PASSWORD']);
+/**
+ * Variables a Deployment sets besides the service's configSpec: DB_USER composes DATABASE_URL,
+ * PGPASSWORD is read by pg itself when the URL carries no password.
+ */
+const helperVariables = new Set(['DB_USER', 'PGPASSWORD']);
 
 function loadSpec(svc: string): ConfigSpec {
   const file = path.join(repoRoot, svc, 'src', 'config.ts');
@@ -39,7 +42,7 @@ describe.each([...services])('the %s Deployment', (svc) => {
         const source = env.get(name);
         if (!v.secret || !source) continue;
         if (source.from === 'value') {
-          // e.g. DATABASE_URL = postgres://$(DB_USER):$(DB_PASSWORD)@...: the password is a Secret's.
+          // e.g. DATABASE_URL = postgres://$(DB_USER)@...: the user is a Secret's (the password is PGPASSWORD).
           const refs = [...source.value.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]!);
           const fromSecrets = refs.filter((r) => env.get(r)?.from === 'secret');
           expect([name, fromSecrets.length > 0]).toEqual([name, true]);
@@ -60,10 +63,27 @@ describe.each([...services])('the %s Deployment', (svc) => {
     it('names its NATS client after the pod and listens on 3000', () => {
       expect(env.get('NATS_CLIENT_NAME')).toEqual({ from: 'field', fieldPath: 'metadata.name' });
       expect(env.get('PORT')).toEqual({ from: 'value', value: '3000' });
+    });
+
+    it('connects to its own database as its own role, the password from the Secret as PGPASSWORD', () => {
       expect(env.get('DATABASE_URL')).toEqual({
         from: 'value',
-        value: `postgres://$(DB_USER):$(DB_PASSWORD)@${svc}-db:5432/${svc}`,
+        value: `postgres://$(DB_USER)@${svc}-db:5432/${svc}`,
       });
+      expect(env.get('DB_USER')).toEqual(
+        expect.objectContaining({
+          from: 'secret',
+          name: expect.stringMatching(`^${svc}-db-credentials`),
+          key: 'DB_USER',
+        }),
+      );
+      expect(env.get('PGPASSWORD')).toEqual(
+        expect.objectContaining({
+          from: 'secret',
+          name: expect.stringMatching(`^${svc}-db-credentials`),
+          key: 'DB_PASSWORD',
+        }),
+      );
     });
   });
 });
@@ -104,18 +124,26 @@ describe.each([...overlays])('references to ConfigMaps and Secrets in overlay %s
     }
   });
 
-  it('make the Stripe keys optional', () => {
+  it(`make the Stripe keys ${overlay === 'prod' ? 'required' : 'optional'}`, () => {
+    const optional = overlay !== 'prod';
     const payments = containerEnv(manifests, find(manifests, 'Deployment', 'payments'));
     expect(payments.get('STRIPE_SECRET_KEY')).toEqual({
       from: 'secret',
       name: 'stripe-secret',
       key: 'STRIPE_SECRET_KEY',
-      optional: true,
+      optional,
     });
     const client = containerEnv(manifests, find(manifests, 'Deployment', 'client'));
     expect(client.get('STRIPE_PUBLISHABLE_KEY')).toEqual(
-      expect.objectContaining({ name: 'stripe-secret', optional: true }),
+      expect.objectContaining({ name: 'stripe-secret', optional }),
     );
     expect(client.get('API_BASE_URL')).toEqual(expect.objectContaining({ from: 'configMap' }));
+  });
+});
+
+describe('the prod overlay', () => {
+  it('marks no Secret or ConfigMap reference optional: a missing one stops the rollout', () => {
+    const optional = references(render('overlays/prod')).filter((r) => r.optional);
+    expect(optional.map((r) => `${r.workload} → ${r.kind} ${r.name} ${r.key ?? ''}`)).toEqual([]);
   });
 });

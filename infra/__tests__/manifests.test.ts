@@ -63,13 +63,31 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const sts = find(manifests, 'StatefulSet', `${svc}-db`);
       expect(sts.spec.serviceName).toBe(`${svc}-db`);
       const [c] = sts.spec.template.spec.containers;
-      expect(c.image).toMatch(/^postgres:1[67]/);
       expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
       expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+      // The superuser's password, and the service role's name and password for the init script.
       const secretRefs = c.env.filter((e: Loose) => e.valueFrom?.secretKeyRef).map((e: Loose) => e.name);
-      expect(secretRefs.sort()).toEqual(['POSTGRES_PASSWORD', 'POSTGRES_USER']);
+      expect(secretRefs.sort()).toEqual(['DB_PASSWORD', 'DB_USER', 'POSTGRES_PASSWORD']);
       expect(find(manifests, 'Service', `${svc}-db`).spec.ports[0].port).toBe(5432);
       expect(sts.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    },
+  );
+
+  it.each([...services])(
+    'runs the %s database on a pinned PostgreSQL minor version, probed from start-up, with a memory /dev/shm',
+    (svc) => {
+      const pod = find(manifests, 'StatefulSet', `${svc}-db`).spec.template.spec;
+      const [c] = pod.containers;
+      expect(c.image).toMatch(/^postgres:17\.\d+(-[a-z]+)?$/);
+      expect(c.startupProbe.exec.command.join(' ')).toMatch(/pg_isready/);
+      expect(c.livenessProbe.initialDelaySeconds).toBeUndefined();
+      const shm = c.volumeMounts.find((m: Loose) => m.mountPath === '/dev/shm');
+      expect(pod.volumes.find((v: Loose) => v.name === shm?.name)?.emptyDir?.medium).toBe('Memory');
+      const init = c.volumeMounts.find((m: Loose) => m.mountPath === '/docker-entrypoint-initdb.d');
+      const initVolume = pod.volumes.find((v: Loose) => v.name === init?.name);
+      expect(initVolume.configMap.name).toMatch(/^postgres-init-/);
+      // Executable: the entrypoint runs it (a non-executable .sh would be sourced into its own shell).
+      expect(initVolume.configMap.defaultMode & 0o111).toBe(0o111);
     },
   );
 
@@ -105,6 +123,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
       expect(pdb.spec.minAvailable ?? deploy.spec.replicas - pdb.spec.maxUnavailable).toBeLessThan(
         deploy.spec.replicas,
       );
+    });
+
+    it('never schedules two NATS nodes on one host, and caps Go memory below the container limit', () => {
+      const pod = find(manifests, 'StatefulSet', 'nats').spec.template.spec;
+      expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        {
+          topologyKey: 'kubernetes.io/hostname',
+          labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'nats' } },
+        },
+      ]);
+      const c = pod.containers.find((x: Loose) => x.name === 'nats');
+      const mib = (q: string) => Number(/^(\d+)Mi(B)?$/.exec(q)![1]);
+      const goMemLimit = mib(c.env.find((e: Loose) => e.name === 'GOMEMLIMIT').value);
+      const limit = mib(c.resources.limits.memory);
+      expect(goMemLimit).toBeLessThan(limit);
+      expect(goMemLimit).toBeGreaterThanOrEqual(limit * 0.8);
     });
 
     it('expects the database credentials to be created by hand, not generated', () => {

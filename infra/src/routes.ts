@@ -9,8 +9,23 @@ export interface Route {
   service: string;
 }
 
-/** The host the Ingress and the HTTPRoute answer for (and the hosts entry in the README). */
-export const HOST = 'ticketing.dev';
+/**
+ * The host the Ingress and the HTTPRoute answer for, the browser's URL in development: browsers
+ * resolve every *.localhost name to the loopback address (no hosts-file entry), and, unlike `.dev`
+ * (HSTS-preloaded: HTTPS only), load it over plain HTTP.
+ */
+export const HOST = 'ticketing.localhost';
+/**
+ * Production's public host: a placeholder, to replace with the real name (here, then `npm run
+ * generate -w @ticketing/infra`, and in infra/k8s/overlays/prod/certificate.yaml and gateway-https.yaml).
+ */
+export const PROD_HOST = 'ticketing.example.com';
+/** The Secret cert-manager writes production's certificate to, which the HTTPS listener serves. */
+export const PROD_TLS_SECRET = 'ticketing-tls';
+/** Browsers keep to HTTPS for a year once they have seen this (prod, HTTPS responses only). */
+export const HSTS = 'max-age=31536000; includeSubDomains';
+export const GATEWAY_HTTPS_LISTENER = 'https';
+
 /** Every app's Service listens on this port. */
 export const SERVICE_PORT = 3000;
 /**
@@ -98,20 +113,75 @@ export function ingressFor(routes: Route[]): Record<string, unknown> {
   };
 }
 
-/** The Gateway API HTTPRoute that carries the route table. */
-export function httpRouteFor(routes: Route[]): Record<string, unknown> {
+/**
+ * The Gateway API HTTPRoute that carries the route table: in dev on the HTTP listener for the dev
+ * host and the in-cluster name; `options` give production's variants.
+ */
+export function httpRouteFor(
+  routes: Route[],
+  options: {
+    name?: string;
+    listener?: string;
+    hostnames?: string[];
+    responseHeaders?: Record<string, string>;
+  } = {},
+): Record<string, unknown> {
+  const headers = Object.entries(options.responseHeaders ?? {});
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: { name: 'ticketing' },
+    metadata: { name: options.name ?? 'ticketing' },
     spec: {
-      parentRefs: [{ name: GATEWAY_NAME, sectionName: GATEWAY_LISTENER }],
-      hostnames: [HOST, GATEWAY_INTERNAL_HOST],
+      parentRefs: [{ name: GATEWAY_NAME, sectionName: options.listener ?? GATEWAY_LISTENER }],
+      hostnames: options.hostnames ?? [HOST, GATEWAY_INTERNAL_HOST],
       rules: ordered(routes).map((r) => ({
         matches: [{ path: { type: 'PathPrefix', value: r.prefix } }],
+        ...(headers.length
+          ? {
+              filters: [
+                {
+                  type: 'ResponseHeaderModifier',
+                  responseHeaderModifier: { set: headers.map(([name, value]) => ({ name, value })) },
+                },
+              ],
+            }
+          : {}),
         backendRefs: [{ name: r.service, port: SERVICE_PORT }],
       })),
     },
+  };
+}
+
+/**
+ * Production's routes: the table for PROD_HOST on the HTTPS listener with HSTS (a patch of the
+ * component's route), the table for the in-cluster name on the HTTP listener (the client's
+ * server-side calls stay inside the cluster, unencrypted), and PROD_HOST over HTTP redirected to HTTPS.
+ */
+export function prodHttpRoutesFor(routes: Route[]): {
+  patch: Record<string, unknown>;
+  resources: Record<string, unknown>[];
+} {
+  return {
+    patch: httpRouteFor(routes, {
+      listener: GATEWAY_HTTPS_LISTENER,
+      hostnames: [PROD_HOST],
+      responseHeaders: { 'Strict-Transport-Security': HSTS },
+    }),
+    resources: [
+      httpRouteFor(routes, { name: 'ticketing-internal', hostnames: [GATEWAY_INTERNAL_HOST] }),
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'ticketing-redirect' },
+        spec: {
+          parentRefs: [{ name: GATEWAY_NAME, sectionName: GATEWAY_LISTENER }],
+          hostnames: [PROD_HOST],
+          rules: [
+            { filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] },
+          ],
+        },
+      },
+    ],
   };
 }
 
