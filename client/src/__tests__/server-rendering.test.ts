@@ -183,6 +183,16 @@ describe('other pages', () => {
     expect(api.seen.find((s) => s.path === '/api/users/signout')?.cookie).toBe('session=abc');
   });
 
+  it('refuses to sign out on a GET (a link or prefetch), leaving the session alone', async () => {
+    const res = await fetch(`${client.url}/auth/signout`, {
+      headers: { cookie: 'session=abc' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(api.seen.some((s) => s.path === '/api/users/signout')).toBe(false);
+  });
+
   it('still clears the session cookie on sign-out when the API is down', async () => {
     api.mode = 'down';
     const res = await fetch(`${client.url}/auth/signout`, {
