@@ -16,6 +16,18 @@ const nextConfig: NextConfig = {
   // allows *.localhost for its dev assets and HMR websocket; naming it keeps that independent of the
   // default (another dev host must be added here, or Next answers its /_next requests 403).
   allowedDevOrigins: ['ticketing.localhost'],
+  // On everything, static assets included; pages get the rest (CSP, HSTS...) from src/proxy.ts.
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -58,10 +58,35 @@ function uniqueTitle(what: string): string {
   return `${what} ${new Date().toISOString().slice(11, 19)} #${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** The CSP violations the browser logged on the console, per running scenario (keyed by its browser). */
+const cspViolations = new WeakMap<Browser, string[]>();
+// Chromium logs a blocked script, style, frame or request as a console error naming the policy.
+const CSP_MESSAGE = /Content Security Policy/i;
+
 async function newContext(browser: Browser, javaScriptEnabled = true): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled });
   context.setDefaultTimeout(15_000);
+  context.on('console', (message) => {
+    if (CSP_MESSAGE.test(message.text()))
+      cspViolations.get(browser)?.push(`${message.page()?.url() ?? '?'}: ${message.text()}`);
+  });
   return context;
+}
+
+/** Wraps a scenario so it fails when the browser logged any CSP violation while it ran. */
+function failingOnCspViolations<O extends ScenarioOptions>(
+  scenario: (o: O) => Promise<void>,
+): (o: O) => Promise<void> {
+  return async (o) => {
+    const seen: string[] = [];
+    cspViolations.set(o.browser, seen);
+    try {
+      await scenario(o);
+    } finally {
+      cspViolations.delete(o.browser);
+    }
+    if (seen.length > 0) throw new Error(`CSP violations logged on the console:\n${seen.join('\n')}`);
+  };
 }
 
 /** Full-page screenshots of what the page shows now, at every width; the viewport is restored after. */
@@ -200,7 +225,9 @@ async function newUser(
  * A signs up and sells a ticket; B signs up, purchases it, pays with the good card and sees the
  * order complete; the ticket is gone from the home page; A can no longer edit it.
  */
-export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
+export const sellPurchaseAndPay = failingOnCspViolations(async function sellPurchaseAndPay(
+  o: ScenarioOptions,
+): Promise<void> {
   const seller = await newUser(o, 'seller', 'signup');
   const buyer = await newUser(o, 'buyer');
   // With the sandbox provider nothing may be fetched from anywhere but the site itself.
@@ -273,44 +300,50 @@ export async function sellPurchaseAndPay(o: ScenarioOptions): Promise<void> {
     await seller.context.close();
     await buyer.context.close();
   }
-}
+});
 
 /** A declined card shows the decline message and the order stays payable (the good card then works). */
-export async function declinedCardKeepsOrderPayable(o: ScenarioOptions): Promise<void> {
-  const seller = await newUser(o, 'seller');
-  const buyer = await newUser(o, 'buyer');
-  try {
-    const ticketId = await sellTicket(seller.page, o, uniqueTitle('Comedy club'), '12', undefined);
-    await purchaseTicket(buyer.page, o, ticketId);
-    await pay(buyer.page, DECLINED_CARD_TOKEN);
-    await buyer.page
-      .getByTestId('form-error')
-      .filter({ hasText: 'Your card was declined' })
-      .waitFor()
-      .catch(() => fail(buyer.page, o.artifactsDir, 'A declined card did not show "Your card was declined"'));
-    await screenshot(buyer.page, o.artifactsDir, 'order-declined');
+export const declinedCardKeepsOrderPayable = failingOnCspViolations(
+  async function declinedCardKeepsOrderPayable(o: ScenarioOptions): Promise<void> {
+    const seller = await newUser(o, 'seller');
+    const buyer = await newUser(o, 'buyer');
+    try {
+      const ticketId = await sellTicket(seller.page, o, uniqueTitle('Comedy club'), '12', undefined);
+      await purchaseTicket(buyer.page, o, ticketId);
+      await pay(buyer.page, DECLINED_CARD_TOKEN);
+      await buyer.page
+        .getByTestId('form-error')
+        .filter({ hasText: 'Your card was declined' })
+        .waitFor()
+        .catch(() =>
+          fail(buyer.page, o.artifactsDir, 'A declined card did not show "Your card was declined"'),
+        );
+      await screenshot(buyer.page, o.artifactsDir, 'order-declined');
 
-    if (!(await buyer.page.getByTestId('payment-form').isVisible()))
-      await fail(buyer.page, o.artifactsDir, 'The payment form disappeared after a decline');
-    if (await buyer.page.getByTestId('pay').isDisabled())
-      await fail(buyer.page, o.artifactsDir, 'The Pay button stayed disabled after a decline');
-    const status = await buyer.page.getByTestId('order-status').first().getAttribute('data-status');
-    if (status === 'complete' || status === 'cancelled')
-      await fail(buyer.page, o.artifactsDir, `A declined payment left the order ${status}`);
+      if (!(await buyer.page.getByTestId('payment-form').isVisible()))
+        await fail(buyer.page, o.artifactsDir, 'The payment form disappeared after a decline');
+      if (await buyer.page.getByTestId('pay').isDisabled())
+        await fail(buyer.page, o.artifactsDir, 'The Pay button stayed disabled after a decline');
+      const status = await buyer.page.getByTestId('order-status').first().getAttribute('data-status');
+      if (status === 'complete' || status === 'cancelled')
+        await fail(buyer.page, o.artifactsDir, `A declined payment left the order ${status}`);
 
-    // Still payable: after a reload the form is back, and the good card completes the order.
-    await buyer.page.reload();
-    await buyer.page.getByTestId('payment-form').waitFor();
-    await pay(buyer.page, GOOD_CARD_TOKEN);
-    await waitForOrderComplete(buyer.page, o);
-  } finally {
-    await seller.context.close();
-    await buyer.context.close();
-  }
-}
+      // Still payable: after a reload the form is back, and the good card completes the order.
+      await buyer.page.reload();
+      await buyer.page.getByTestId('payment-form').waitFor();
+      await pay(buyer.page, GOOD_CARD_TOKEN);
+      await waitForOrderComplete(buyer.page, o);
+    } finally {
+      await seller.context.close();
+      await buyer.context.close();
+    }
+  },
+);
 
 /** A wrong password shows the API's error on the sign-in form, and the visitor stays signed out. */
-export async function wrongPasswordShowsError(o: ScenarioOptions): Promise<void> {
+export const wrongPasswordShowsError = failingOnCspViolations(async function wrongPasswordShowsError(
+  o: ScenarioOptions,
+): Promise<void> {
   const user = await newUser(o, 'forgetful');
   try {
     await user.page.getByRole('button', { name: 'Sign out' }).click();
@@ -336,13 +369,15 @@ export async function wrongPasswordShowsError(o: ScenarioOptions): Promise<void>
   } finally {
     await user.context.close();
   }
-}
+});
 
 /**
  * With a short expiry window (system started with e.g. EXPIRATION_WINDOW_SECONDS=15), the order
  * page's countdown reaches zero, the page says the order expired and the payment form is gone.
  */
-export async function countdownReachesZero(o: CountdownScenarioOptions): Promise<void> {
+export const countdownReachesZero = failingOnCspViolations(async function countdownReachesZero(
+  o: CountdownScenarioOptions,
+): Promise<void> {
   const timeoutMs = o.expiryTimeoutMs ?? 120_000;
   const seller = await newUser(o, 'seller');
   const buyer = await newUser(o, 'buyer');
@@ -396,13 +431,15 @@ export async function countdownReachesZero(o: CountdownScenarioOptions): Promise
     await seller.context.close();
     await buyer.context.close();
   }
-}
+});
 
 /**
  * Every page, server-rendered, shows the signed-in user's email in the header on first load:
  * checked in a browser context with JavaScript disabled, so only the server's HTML counts.
  */
-export async function headerShowsEmailOnFirstLoad(o: ScenarioOptions): Promise<void> {
+export const headerShowsEmailOnFirstLoad = failingOnCspViolations(async function headerShowsEmailOnFirstLoad(
+  o: ScenarioOptions,
+): Promise<void> {
   const base = origin(o.baseUrl);
   const seller = await newUser(o, 'seller');
   const buyer = await newUser(o, 'buyer');
@@ -436,7 +473,7 @@ export async function headerShowsEmailOnFirstLoad(o: ScenarioOptions): Promise<v
     await seller.context.close();
     await buyer.context.close();
   }
-}
+});
 
 /** Every scenario, in the order the issue lists them. */
 export const scenarios: Record<string, Scenario> = {

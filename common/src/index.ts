@@ -11,6 +11,7 @@ export * from './db/migrate';
 export * as messagingTables from './db/schema';
 export * from './events';
 export * from './api/resources';
+export * from './money';
 export * from './messaging/outbox';
 export * from './messaging/relay';
 export * from './messaging/consumer';

@@ -183,6 +183,16 @@ describe('other pages', () => {
     expect(api.seen.find((s) => s.path === '/api/users/signout')?.cookie).toBe('session=abc');
   });
 
+  it('refuses to sign out on a GET (a link or prefetch), leaving the session alone', async () => {
+    const res = await fetch(`${client.url}/auth/signout`, {
+      headers: { cookie: 'session=abc' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(api.seen.some((s) => s.path === '/api/users/signout')).toBe(false);
+  });
+
   it('still clears the session cookie on sign-out when the API is down', async () => {
     api.mode = 'down';
     const res = await fetch(`${client.url}/auth/signout`, {
@@ -211,5 +221,53 @@ describe('probes', () => {
   it('does not announce the framework', async () => {
     const res = await fetch(`${client.url}/`);
     expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('security headers on pages', () => {
+  it('sends a nonce CSP matching the nonce on every server-rendered script, with frame-ancestors none', async () => {
+    const { html, res } = await getHtml('/');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    const scriptNonces = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => /nonce="([^"]+)"/.exec(m[0])?.[1]);
+
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(scriptNonces.length).toBeGreaterThan(0);
+    expect(new Set(scriptNonces)).toEqual(new Set([nonce]));
+  });
+
+  it('uses a fresh nonce on every request', async () => {
+    const first = (await getHtml('/')).res.headers.get('content-security-policy');
+    const second = (await getHtml('/')).res.headers.get('content-security-policy');
+
+    expect(first).not.toBe(second);
+  });
+
+  it('sends nosniff, the referrer policy and a permissions policy, and no HSTS over plain HTTP', async () => {
+    const { res } = await getHtml('/auth/signin');
+
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(res.headers.get('permissions-policy')).toContain('camera=()');
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('sends HSTS when the request came over HTTPS through the gateway', async () => {
+    const res = await fetch(`${client.url}/`, { headers: { 'x-forwarded-proto': 'https' } });
+
+    expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    expect(res.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+  });
+
+  it('sends nosniff on static assets too', async () => {
+    const { html } = await getHtml('/');
+    const asset = /src="(\/_next\/static\/[^"]+\.js)"/.exec(html)?.[1];
+    const res = await fetch(`${client.url}${asset}`);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

@@ -3,6 +3,7 @@
 import dynamic from 'next/dynamic';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
+import { isChargeable, MIN_CHARGE_MESSAGE, priceToCents } from '@ticketing/common/money';
 import { sendJson } from '@/lib/browser-api';
 import { formatCountdown, formatPrice } from '@/lib/format';
 import { FormAlert } from './FormErrors';
@@ -105,6 +106,16 @@ export function OrderPayment({ orderId, price, expiresAt, serverNow, stripePubli
       <div className="alert warning" role="alert" data-testid="order-expired">
         <strong>Order expired</strong>
         The reservation ran out before payment, so the ticket has been released. You have not been charged.
+      </div>
+    );
+  }
+
+  // The API would refuse it (400) before any card is asked for: say why instead of showing a form.
+  if (!isChargeable(priceToCents(price))) {
+    return (
+      <div className="alert warning" role="alert" data-testid="below-minimum-charge">
+        <strong>This order cannot be paid by card</strong>
+        {MIN_CHARGE_MESSAGE}. The reservation will lapse on its own; you have not been charged.
       </div>
     );
   }

@@ -7,6 +7,7 @@ import type { Stripe } from '@stripe/stripe-js';
 import { useState, type FormEvent } from 'react';
 import { formatPrice } from '@/lib/format';
 import type { PayHandle } from './OrderPayment';
+import { priceToCents } from '@ticketing/common/money';
 
 interface Props {
   publishableKey: string;
@@ -22,7 +23,7 @@ export function StripeCardForm({ publishableKey, price, handle }: Props) {
       stripe={stripePromise}
       options={{
         mode: 'payment',
-        amount: Math.round(price * 100),
+        amount: priceToCents(price),
         currency: 'usd',
         paymentMethodCreation: 'manual',
         appearance: { theme: 'stripe', variables: { colorPrimary: '#3730a3', borderRadius: '8px' } },

@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { isChargeable, MIN_CHARGE_CENTS, parsePrice } from '@ticketing/common/money';
 import { splitErrors, type FormErrors } from '@/lib/api-core';
 import { sendJson } from '@/lib/browser-api';
 import type { Ticket } from '@/lib/types';
@@ -10,12 +11,24 @@ import { FieldError, FormAlert } from './FormErrors';
 const FIELDS = ['title', 'price'] as const;
 const NO_ERRORS: FormErrors = { fields: {}, form: [] };
 
+const PRICE_FORMAT = 'Enter a price above zero, like 25 or 19.99.';
+const MIN_CHARGE = `$${(MIN_CHARGE_CENTS / 100).toFixed(2)}`;
+
+/** The typed price checked as the API checks it (common's parsePrice): its cents, or what is wrong. */
+function checkPrice(text: string): { cents: number } | { error: string } {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d{1,2})?$/.test(trimmed)) return { error: PRICE_FORMAT };
+  const checked = parsePrice(Number(trimmed));
+  if (!checked.ok) return { error: Number(trimmed) > 0 ? `${checked.message}.` : PRICE_FORMAT };
+  return { cents: checked.cents };
+}
+
 /** Checks the obvious before a round trip; the API stays the judge of the rules. */
 function localErrors(title: string, price: string): FormErrors {
   const fields: Record<string, string[]> = {};
   if (!title.trim()) fields.title = ['Enter a title.'];
-  if (!/^\d+(\.\d{1,2})?$/.test(price.trim()) || Number(price) <= 0)
-    fields.price = ['Enter a price above zero, like 25 or 19.99.'];
+  const checked = checkPrice(price);
+  if ('error' in checked) fields.price = [checked.error];
   return { fields, form: [] };
 }
 
@@ -52,6 +65,9 @@ export function TicketForm({ ticket }: { ticket?: Pick<Ticket, 'id' | 'title' | 
 
   const titleErr = errors.fields.title;
   const priceErr = errors.fields.price;
+  const typed = checkPrice(price);
+  // Listing below the card minimum is allowed, but a buyer could not pay for it: say so while typing.
+  const belowMinimum = 'cents' in typed && !isChargeable(typed.cents);
 
   return (
     <form
@@ -94,9 +110,18 @@ export function TicketForm({ ticket }: { ticket?: Pick<Ticket, 'id' | 'title' | 
             value={price}
             onChange={(e) => setPrice(e.target.value)}
             aria-invalid={priceErr ? true : undefined}
-            aria-describedby={priceErr ? 'price-error' : undefined}
+            aria-describedby={
+              [belowMinimum ? 'price-hint' : '', priceErr ? 'price-error' : ''].filter(Boolean).join(' ') ||
+              undefined
+            }
           />
         </div>
+        {belowMinimum && (
+          <span className="hint" id="price-hint" data-testid="price-below-minimum">
+            Buyers pay by card, and card payments start at {MIN_CHARGE}: a ticket priced below that cannot be
+            bought.
+          </span>
+        )}
         <FieldError id="price-error" messages={priceErr} />
       </div>
       <button type="submit" className="button block" disabled={pending}>

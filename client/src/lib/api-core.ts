@@ -111,9 +111,26 @@ export function splitErrors(errors: ApiErrorItem[], fieldNames: readonly string[
   return result;
 }
 
-/** A same-site path to go back to after signing in; anything else falls back to home. */
+// C0 controls, DEL and the C1 range: browsers strip tabs and newlines from URLs, so `/\t/evil.example`
+// would reach them as `//evil.example`, another site.
+const UNSAFE_IN_PATH = /[\u0000-\u001f\u007f-\u009f\\]/;
+const BASE = 'http://same-origin.invalid';
+
+/**
+ * A same-origin path to go back to after signing in; anything else falls back to home. The value
+ * is resolved against a base the way a browser would, and kept only when it stays on that origin;
+ * control characters and backslashes (which browsers rewrite) are refused outright.
+ */
 export function safeNextPath(value: string | string[] | undefined | null): string {
   const v = Array.isArray(value) ? value[0] : value;
-  if (!v || !v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\')) return '/';
-  return v;
+  if (!v || !v.startsWith('/') || UNSAFE_IN_PATH.test(v)) return '/';
+  let url: URL;
+  try {
+    url = new URL(v, BASE);
+  } catch {
+    return '/';
+  }
+  // Dot segments can normalise into `//evil.example` (from `/..//evil.example`): a protocol-relative URL.
+  if (url.origin !== BASE || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }

@@ -1,5 +1,6 @@
 import Ajv, { type JSONSchemaType, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { isPrice, MAX_PRICE } from '../money';
 
 /** Every event travels in this envelope; `id` is the JetStream message id and the consumers' inbox key. */
 export interface EventEnvelope<S extends string = string, D = unknown> {
@@ -20,9 +21,19 @@ export interface EventContract<S extends string = string, D = unknown> {
   validate(data: unknown): string[];
 }
 
-// multipleOfPrecision: prices are decimals with at most 2 places, checked as multiples of 0.01.
+// multipleOfPrecision: multipleOf 0.01 stays in the published schemas for other readers; the exact
+// check is the `price` keyword below.
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, multipleOfPrecision: 8 });
 addFormats(ajv, ['uuid', 'date-time']);
+// `"x-whole-cents": true`: the value passes the money module's parsePrice (a whole number of cents, at least
+// one), the same check the API applies. multipleOf's tolerance lets 1e-17 through as 0 cents.
+ajv.addKeyword({
+  keyword: 'x-whole-cents',
+  type: 'number',
+  schemaType: 'boolean',
+  errors: false,
+  validate: (enabled: boolean, data: number) => !enabled || isPrice(data),
+});
 
 /** Declares an event contract; the compiler checks that `schema` matches the payload type `D`. */
 export function defineEvent<S extends string, D>(def: {
@@ -73,9 +84,11 @@ export const uuidSchema = { type: 'string', format: 'uuid' } as const;
 export const versionSchema = { type: 'integer', minimum: 0 } as const;
 export const priceSchema = {
   type: 'number',
-  exclusiveMinimum: 0,
-  maximum: 1_000_000,
+  minimum: 0.01,
+  maximum: MAX_PRICE,
   multipleOf: 0.01,
+  description: 'Dollars, a whole number of cents (at most 2 decimals), 0.01 to 1000000.',
+  'x-whole-cents': true,
 } as const;
 
 /** The payload of an order status change that other services key by order and ticket. */

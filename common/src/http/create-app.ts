@@ -7,6 +7,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { notFoundHandler } from './not-found-handler';
 import { requestContext } from './request-context';
+import { securityHeaders } from './security-headers';
 
 /** Options of `createApp`. */
 export interface CreateAppOptions {
@@ -23,7 +24,7 @@ export interface CreateAppOptions {
   bodyLimit?: string;
 }
 
-/** Builds the standard Express app of every service (no listen): context, metrics, health, body, session, routes, 404, errors. */
+/** Builds the standard Express app of every service (no listen): security headers, context, metrics, health, body, session, routes, 404, errors. */
 export function createApp({
   logger,
   jwtKey,
@@ -37,6 +38,7 @@ export function createApp({
   // Behind the ingress/gateway: trust X-Forwarded-Proto so `req.secure` drives the cookie's Secure flag.
   app.set('trust proxy', true);
 
+  app.use(securityHeaders);
   app.use(requestContext(logger));
   if (metrics) app.use(metrics.middleware);
   // Probes and scrapes come before body parsing and sessions: they need neither.

@@ -1,6 +1,7 @@
 export type { UserPayload } from './types';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
 export { requestContext } from './request-context';
+export { securityHeaders } from './security-headers';
 export { errorHandler } from './error-handler';
 export { notFoundHandler } from './not-found-handler';
 export { validateRequest } from './validate-request';

@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import {
+  centsToPrice,
   NotAuthorizedError,
   NotFoundError,
   type Database,
@@ -7,7 +8,6 @@ import {
   type Tx,
 } from '@ticketing/common';
 import { orders, tickets, type OrderRow, type TicketRow } from '../db/schema';
-import { centsToPrice } from './money';
 
 /** An order as the API returns it, with its ticket as the replica holds it now. */
 export type OrderView = OrderResource;

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { BadRequestError, NotFoundError, outbox, type Tx } from '@ticketing/common';
+import { BadRequestError, centsToPrice, NotFoundError, outbox, type Tx } from '@ticketing/common';
 import { liveStatuses, orders, statusIn, tickets } from '../db/schema';
-import { centsToPrice } from './money';
 import { toOrderView, type OrderView } from './orders';
 
 /** What a buyer asks for, and how long the reservation lasts. */

@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { shouldApplyVersion, type TicketCreatedData, type Tx } from '@ticketing/common';
+import { priceToCents, shouldApplyVersion, type TicketCreatedData, type Tx } from '@ticketing/common';
 import { tickets } from '../db/schema';
-import { priceToCents } from './money';
 
 /** What orders keeps of a ticket: the fields both `ticket.created` and `ticket.updated` carry. */
 export type TicketVersion = Pick<TicketCreatedData, 'id' | 'version' | 'title' | 'price'>;

@@ -1,11 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { shouldApplyVersion, type OrderCreatedData, type Tx } from '@ticketing/common';
+import { priceToCents, shouldApplyVersion, type OrderCreatedData, type Tx } from '@ticketing/common';
 import { orders, type Order } from '../db/schema';
-
-/** Price in the events (a number with at most 2 decimals) → integer cents. */
-export function toCents(price: number): number {
-  return Math.round(price * 100);
-}
 
 /** The replica's version of an order, row-locked so concurrent consumers of one order take turns. */
 async function heldVersion(tx: Tx, orderId: string): Promise<number | undefined> {
@@ -27,7 +22,7 @@ export async function recordOrderCreated(tx: Tx, data: OrderCreatedData): Promis
       id: data.id,
       userId: data.userId,
       status: data.status,
-      priceCents: toCents(data.ticket.price),
+      priceCents: priceToCents(data.ticket.price),
       version: data.version,
       expiresAt: new Date(data.expiresAt),
     })

@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import { BadRequestError, NotAuthorizedError, NotFoundError, outbox, type Tx } from '@ticketing/common';
+import {
+  BadRequestError,
+  isChargeable,
+  MIN_CHARGE_MESSAGE,
+  NotAuthorizedError,
+  NotFoundError,
+  outbox,
+  type Tx,
+} from '@ticketing/common';
 import { orders, payments, type Payment } from '../db/schema';
 
 /**
@@ -19,7 +27,8 @@ export type PaymentAttempt = Payment & { resumed: boolean };
 
 /**
  * Opens a payment attempt for an order, with the order row locked so attempts on one order take
- * turns. Applies the contract's rules (owner, not cancelled, not paid, not expired), refuses while
+ * turns. Applies the contract's rules (owner, not cancelled, not paid, not expired, at least the
+ * provider's minimum charge), refuses while
  * another attempt is in flight, resumes a stale one with its own key and token, or inserts a new
  * pending attempt. The partial unique index on live payments backs all this up in the database.
  */
@@ -52,6 +61,8 @@ export async function beginPaymentAttempt(
   }
 
   if (order.expiresAt.getTime() <= input.now.getTime()) throw new BadRequestError('Order has expired');
+  // Tickets may be listed below the minimum; the provider would refuse the charge, and that is no decline.
+  if (!isChargeable(order.priceCents)) throw new BadRequestError(MIN_CHARGE_MESSAGE);
 
   const id = crypto.randomUUID();
   const [created] = await tx

@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { TooManyRequestsError, outbox, type Tx } from '@ticketing/common';
+import { centsToPrice, TooManyRequestsError, outbox, type Tx } from '@ticketing/common';
 import { tickets } from '../db/schema';
-import { fromCents } from './money';
 
 /** A stored ticket row. */
 export type TicketRow = typeof tickets.$inferSelect;
@@ -53,7 +52,7 @@ export async function changeTicket(
         id: updated.id,
         version: updated.version,
         title: updated.title,
-        price: fromCents(updated.priceCents),
+        price: centsToPrice(updated.priceCents),
         userId: updated.userId,
         orderId: updated.orderId,
       });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import {
   BadRequestError,
+  centsToPrice,
   NotAuthorizedError,
   NotFoundError,
   outbox,
@@ -11,7 +12,6 @@ import {
 } from '@ticketing/common';
 import { tickets } from '../db/schema';
 import { changeTicket, type TicketRow } from './change-ticket';
-import { fromCents } from './money';
 
 /** A ticket as the API returns it. */
 export type Ticket = TicketResource;
@@ -27,7 +27,7 @@ export function toTicket(row: TicketRow): Ticket {
   return {
     id: row.id,
     title: row.title,
-    price: fromCents(row.priceCents),
+    price: centsToPrice(row.priceCents),
     userId: row.userId,
     version: row.version,
     orderId: row.orderId,

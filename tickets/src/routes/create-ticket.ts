@@ -1,6 +1,11 @@
 import { Router } from 'express';
-import { rejectUnknownFields, requireAuth, validateRequest, type Database } from '@ticketing/common';
-import { toCents } from '../domain/money';
+import {
+  priceToCents,
+  rejectUnknownFields,
+  requireAuth,
+  validateRequest,
+  type Database,
+} from '@ticketing/common';
 import { createTicket } from '../domain/tickets';
 import { priceField, titleField } from './ticket-fields';
 
@@ -14,7 +19,7 @@ export function createTicketRoute(db: Database): Router {
     priceField(),
     validateRequest,
     async (req, res) => {
-      const details = { title: req.body.title as string, priceCents: toCents(req.body.price as number) };
+      const details = { title: req.body.title as string, priceCents: priceToCents(req.body.price as number) };
       const ticket = await db.transaction((tx) => createTicket(tx, req.currentUser!.id, details));
       res.status(201).json(ticket);
     },

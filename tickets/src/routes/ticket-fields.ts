@@ -1,13 +1,11 @@
 import type { RequestHandler } from 'express';
 import { body } from 'express-validator';
-import { NotFoundError } from '@ticketing/common';
-import { hasAtMostTwoDecimals } from '../domain/money';
+import { NotFoundError, parsePrice } from '@ticketing/common';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Control characters have no place in a title (and PostgreSQL text cannot hold NUL).
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_TITLE_LENGTH = 120;
-const MAX_PRICE = 1_000_000;
 
 /** `title`: a string of 1 to 120 characters (code points, as the event schema counts them) after trimming. */
 export function titleField() {
@@ -26,20 +24,13 @@ export function titleField() {
     .withMessage('Title must not contain control characters');
 }
 
-/** `price`: a JSON number (not a string) > 0, ≤ 1,000,000, with at most 2 decimals. */
+/** `price`: a JSON number (not a string) > 0, ≤ 1,000,000, a whole number of cents (common's parsePrice). */
 export function priceField() {
-  return body('price')
-    .custom((price: unknown) => typeof price === 'number' && Number.isFinite(price))
-    .withMessage('Price must be a number')
-    .bail()
-    .custom((price: number) => price > 0)
-    .withMessage('Price must be greater than 0')
-    .bail()
-    .custom((price: number) => price <= MAX_PRICE)
-    .withMessage(`Price must be at most ${MAX_PRICE}`)
-    .bail()
-    .custom(hasAtMostTwoDecimals)
-    .withMessage('Price must have at most 2 decimals');
+  return body('price').custom((price: unknown) => {
+    const checked = parsePrice(price);
+    if (!checked.ok) throw new Error(checked.message);
+    return true;
+  });
 }
 
 /** A malformed ticket id in the path is an unknown ticket: 404. */

@@ -1,6 +1,11 @@
 import { Router } from 'express';
-import { rejectUnknownFields, requireAuth, validateRequest, type Database } from '@ticketing/common';
-import { toCents } from '../domain/money';
+import {
+  priceToCents,
+  rejectUnknownFields,
+  requireAuth,
+  validateRequest,
+  type Database,
+} from '@ticketing/common';
 import { updateTicket } from '../domain/tickets';
 import { priceField, ticketIdParam, titleField } from './ticket-fields';
 
@@ -18,7 +23,7 @@ export function updateTicketRoute(db: Database): Router {
     priceField(),
     validateRequest,
     async (req, res) => {
-      const details = { title: req.body.title as string, priceCents: toCents(req.body.price as number) };
+      const details = { title: req.body.title as string, priceCents: priceToCents(req.body.price as number) };
       const ticket = await db.transaction((tx) =>
         updateTicket(tx, req.params.id as string, req.currentUser!.id, details),
       );

@@ -121,11 +121,29 @@ describe('splitErrors', () => {
 describe('safeNextPath', () => {
   it.each([
     ['/orders', '/orders'],
-    [undefined, '/'],
-    ['https://evil.example', '/'],
-    ['//evil.example', '/'],
-    ['/\\evil.example', '/'],
-  ])('maps %p to %p', (input, expected) => {
+    ['/tickets/abc?x=1#top', '/tickets/abc?x=1#top'],
+    [['/orders', '/other'], '/orders'],
+  ])('keeps the same-origin path %p', (input, expected) => {
     expect(safeNextPath(input)).toBe(expected);
+  });
+
+  it.each([
+    [undefined],
+    [''],
+    ['orders'],
+    ['https://evil.example'],
+    ['//evil.example'],
+    ['/\\evil.example'],
+    ['/\t/evil.example'],
+    ['/\n/evil.example'],
+    ['/\r\n/evil.example'],
+    ['\t//evil.example'],
+    ['/..//evil.example'],
+    ['/a/../..//evil.example'],
+    ['/\u0000'],
+    ['/\u0085/evil.example'],
+    ['javascript:alert(1)'],
+  ])('sends %p home instead', (input) => {
+    expect(safeNextPath(input)).toBe('/');
   });
 });

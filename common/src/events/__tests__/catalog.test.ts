@@ -32,12 +32,29 @@ describe('event catalog', () => {
 
   it.each([
     ['a price with 3 decimals', { price: 1.234 }],
+    ['a price that rounds to 0 cents (1e-17)', { price: 1e-17 }],
+    ['the smallest double as a price (5e-324)', { price: 5e-324 }],
+    ['a price of 0.004', { price: 0.004 }],
+    ['a price of -0', { price: -0 }],
+    ['a price above the maximum', { price: 1_000_000.01 }],
     ['a negative version', { version: -1 }],
     ['an id that is not a UUID', { id: 'abc' }],
     ['an extra field', { extra: true }],
   ])('rejects %s', (_what, change) => {
     const data = { id, version: 0, title: 'Concert', price: 19.99, userId: id, ...change };
     expect(eventCatalog['ticket.created'].validate(data).length).toBeGreaterThan(0);
+  });
+
+  it.each([0.01, 0.49, 0.5, 1_000_000])('accepts the boundary price %p in order.created', (price) => {
+    const data = {
+      id,
+      version: 0,
+      status: 'created',
+      userId: id,
+      expiresAt: '2026-12-02T06:00:00.000Z',
+      ticket: { id, price },
+    };
+    expect(eventCatalog['order.created'].validate(data)).toEqual([]);
   });
 
   it('rejects an envelope without an occurredAt', () => {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import {
   publishTestEvent,
   startMessagingFixture,
@@ -75,4 +76,22 @@ describe('ticket.created consumer', () => {
 
     expect(await storedTicket(db, first.data.id)).toMatchObject({ title: 'First', version: 0 });
   });
+
+  it.each([1e-17, 5e-324, 0.004])(
+    'dead-letters a ticket priced %p (not a whole cent) and handles the next event',
+    async (price) => {
+      const poison = ticketCreatedData({ price });
+      const poisonId = crypto.randomUUID();
+      const deadLettered = tc.next('dead-lettered', poisonId);
+
+      await publishTestEvent(tc.nc, 'ticket.created', poison, { id: poisonId });
+      await deadLettered;
+      const next = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData({ price: 0.01 }));
+      await tc.next('handled', next.id);
+
+      const { rows } = await db.pool.query('select reason from dead_letters where event_id = $1', [poisonId]);
+      expect(rows[0].reason).toMatch(/price/);
+      expect(await storedTicket(db, next.data.id)).toMatchObject({ priceCents: 1 });
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
+import { MIN_CHARGE_MESSAGE } from '@ticketing/common';
 import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
 import { payments } from '../../db/schema';
 import { idempotencyKeyFor } from '../../domain/payment-attempts';
@@ -43,19 +44,42 @@ describe('POST /api/payments', () => {
   });
 
   it('charges the price in integer cents with an idempotency key derived from the order and the attempt', async () => {
-    const order = await buildOrder(db.db, { priceCents: 1 });
+    const order = await buildOrder(db.db, { priceCents: 1999 });
 
     const res = await pay(order.userId, { orderId: order.id, token: 'pm_card_visa' });
 
     expect(res.status).toBe(201);
     expect(provider.charges).toEqual([
       expect.objectContaining({
-        amountCents: 1,
+        amountCents: 1999,
         token: 'pm_card_visa',
         idempotencyKey: idempotencyKeyFor(order.id, res.body.id),
       }),
     ]);
   });
+
+  it('charges exactly the minimum charge of $0.50', async () => {
+    const order = await buildOrder(db.db, { priceCents: 50 });
+
+    const res = await pay(order.userId, { orderId: order.id, token: 'tok_visa' });
+
+    expect(res.status).toBe(201);
+    expect(provider.charges.map((c) => c.amountCents)).toEqual([50]);
+  });
+
+  it.each([49, 1])(
+    'returns 400 saying card payments start at $0.50 for an order of %p cents, without calling the provider',
+    async (priceCents) => {
+      const order = await buildOrder(db.db, { priceCents });
+
+      const res = await pay(order.userId, { orderId: order.id, token: 'tok_visa' });
+
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: [{ message: MIN_CHARGE_MESSAGE }] });
+      expect(provider.charges).toEqual([]);
+      expect(await paymentsOf(db.db, order.id)).toEqual([]);
+    },
+  );
 
   it('returns 401 when signed out', async () => {
     const order = await buildOrder(db.db);

@@ -1,7 +1,8 @@
 /**
  * Sign out: tells the API (forwarding the user's cookie), clears the session cookie in the browser,
  * and redirects home. A route handler, so it works without JavaScript: the header's Sign out button
- * POSTs here; a plain GET (a typed URL) works too.
+ * is a form that POSTs here. POST only: a GET would let any link, image or prefetch sign the user
+ * out, so Next answers GET with 405.
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { buildForwardHeaders } from '@/lib/api-core';
@@ -34,5 +35,4 @@ async function signOut(request: NextRequest): Promise<NextResponse> {
   return response;
 }
 
-export const GET = signOut;
 export const POST = signOut;
