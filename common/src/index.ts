@@ -13,6 +13,7 @@ export * from './events';
 export * from './api/resources';
 export * from './messaging/outbox';
 export * from './messaging/relay';
+export * from './messaging/inbox-janitor';
 export * from './messaging/consumer';
 export * from './messaging/nats';
 export * from './messaging/versioning';

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../http/logger';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
 import { EventConsumer, type ConsumerDefinition } from '../messaging/consumer';
+import { InboxJanitor } from '../messaging/inbox-janitor';
 import { connectNats, ensureStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
 
@@ -166,6 +167,15 @@ export async function startService<S extends ConfigSpec>(
     });
     for (const c of consumers) await c.start();
     closers.unshift({ name: 'consumers', close: () => Promise.all(consumers.map((c) => c.stop())) });
+    if (consumers.length > 0) {
+      const janitor = new InboxJanitor({
+        pool: database.pool,
+        logger: logger.child({ component: 'inbox-janitor' }),
+        retentionMs: config.INBOX_RETENTION_HOURS * 3600_000,
+      });
+      janitor.start();
+      closers.unshift({ name: 'inbox janitor', close: () => janitor.stop() });
+    }
 
     if (def.background) {
       const bg = await def.background(deps);
