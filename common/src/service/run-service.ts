@@ -22,11 +22,23 @@ import { InboxJanitor } from '../messaging/inbox-janitor';
 import { connectNats, ensureStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
 
-/** What a service's `buildApp` receives. */
-export interface AppDeps<C = ServiceConfig> {
+/** What the `dependencies` hook of a service receives: the validated config, the database, the logger. */
+export interface BaseDeps<C = ServiceConfig> {
   config: C;
   db: Database;
   logger: Logger;
+}
+
+/**
+ * What every router of a service receives, in the same shape everywhere: the base deps and `deps`,
+ * what the service's `dependencies` hook built for this start (undefined without a hook).
+ */
+export interface RouteContext<C = ServiceConfig, D = undefined> extends BaseDeps<C> {
+  deps: D;
+}
+
+/** What a service's `buildApp`, consumers function and `background` receive. */
+export interface AppDeps<C = ServiceConfig, D = undefined> extends RouteContext<C, D> {
   metrics?: Metrics;
   health?: HealthOptions;
 }
@@ -37,24 +49,35 @@ export interface Stoppable {
 }
 
 /** A service: its name, config, migrations, app and consumers. `main.ts` passes one to `runService`. */
-export interface ServiceDefinition<S extends ConfigSpec> {
+export interface ServiceDefinition<S extends ConfigSpec, D = undefined> {
   name: string;
   /** The full spec; spread `serviceConfigSpec` into it. */
   configSpec: S;
   /** The service's own migrations (common's run first). */
   migrationsFolder?: string;
-  buildApp(deps: AppDeps<ConfigOf<S>>): express.Express;
   /**
-   * The consumers, or a function of the started service's deps returning them (for consumers that
-   * need something made from the config, e.g. a client the app shares; called once per start,
-   * after `buildApp`, with the same deps).
+   * Builds what the app, the consumers and `background` share (e.g. a client of an outside API):
+   * once per start, after the database and NATS, before `buildApp`. When the result has a
+   * `close()`, it runs on shutdown after HTTP, background, consumers and relay have stopped.
+   */
+  dependencies?: (base: BaseDeps<ConfigOf<S>>) => Promise<D> | D;
+  buildApp(deps: AppDeps<ConfigOf<S>, D>): express.Express;
+  /**
+   * The consumers, or a function of the started service's deps returning them (called once per
+   * start, after `buildApp`, with the same deps).
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>>) => ConsumerDefinition<any>[]);
+  consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>, D>) => ConsumerDefinition<any>[]);
   /** Handlers of one consumer instance running at once. */
   consumerConcurrency?: number;
   /** Extra background work (started after the consumers, stopped before them). */
-  background?: (deps: AppDeps<ConfigOf<S>>) => Promise<Stoppable>;
+  background?: (deps: AppDeps<ConfigOf<S>, D>) => Promise<Stoppable>;
+}
+
+/** How `startService` may be told to start a service. */
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
 }
 
 /** A started service. */
@@ -74,13 +97,14 @@ export interface RunningService {
 }
 
 /**
- * Starts a service: config → logger → database (migrated) → NATS (stream) → app → relay →
- * consumers → listen. Throws `ConfigError` on bad config. Tests call this with an env object;
- * `main.ts` calls `runService`, which adds signals and exit codes.
+ * Starts a service: config → logger → database (migrated) → NATS (stream) → dependencies → app →
+ * relay → consumers (and their inbox janitor) → background → listen. Throws `ConfigError` on bad
+ * config. Tests call this with an env object; `main.ts` calls `runService`, which adds signals
+ * and exit codes.
  */
-export async function startService<S extends ConfigSpec>(
-  def: ServiceDefinition<S>,
-  options: { env?: Record<string, string | undefined>; logger?: Logger } = {},
+export async function startService<S extends ConfigSpec, D = undefined>(
+  def: ServiceDefinition<S, D>,
+  options: StartOptions = {},
 ): Promise<RunningService> {
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
@@ -102,6 +126,13 @@ export async function startService<S extends ConfigSpec>(
     });
     closers.unshift({ name: 'nats', close: () => nc.drain() });
     const jsm = await ensureStream(nc, { replicas: config.NATS_STREAM_REPLICAS });
+
+    const base: BaseDeps<ConfigOf<S>> = { config, db: database.db, logger };
+    const built = (def.dependencies ? await def.dependencies(base) : undefined) as D;
+    const closable = built as { close?: () => unknown } | undefined;
+    if (typeof closable?.close === 'function') {
+      closers.unshift({ name: 'dependencies', close: async () => closable.close!() });
+    }
 
     const metrics = createMetrics(def.name);
     const published = new Counter({
@@ -133,7 +164,7 @@ export async function startService<S extends ConfigSpec>(
         },
       },
     };
-    const deps: AppDeps<ConfigOf<S>> = { config, db: database.db, logger, metrics, health };
+    const deps: AppDeps<ConfigOf<S>, D> = { ...base, deps: built, metrics, health };
     const app = def.buildApp(deps);
 
     const relay = new OutboxRelay({
@@ -237,7 +268,7 @@ export async function startService<S extends ConfigSpec>(
  * graceful shutdown (exit 0); a second signal, the deadline, or a fatal error exit 1. A bad config
  * prints one line naming the variable and exits 1.
  */
-export function runService<S extends ConfigSpec>(def: ServiceDefinition<S>): void {
+export function runService<S extends ConfigSpec, D = undefined>(def: ServiceDefinition<S, D>): void {
   let running: RunningService | undefined;
   let exiting = false;
 

@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import { NotFoundError, type Database } from '@ticketing/common';
+import { NotFoundError } from '@ticketing/common';
 import { findTicket } from '../domain/tickets';
+import type { TicketsContext } from './context';
 import { ticketIdParam } from './ticket-fields';
 
 /** `GET /api/tickets/:id` → 200 Ticket (whatever its state), 404. */
-export function showTicketRoute(db: Database): Router {
+export function showTicketRoute({ db }: TicketsContext): Router {
   return Router().get('/api/tickets/:id', ticketIdParam, async (req, res) => {
     const ticket = await findTicket(db, req.params.id as string);
     if (!ticket) throw new NotFoundError();

@@ -1,14 +1,15 @@
 import { Router } from 'express';
-import { rejectUnknownFields, requireAuth, validateRequest, type Database } from '@ticketing/common';
+import { rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/common';
 import { toCents } from '../domain/money';
 import { updateTicket } from '../domain/tickets';
+import type { TicketsContext } from './context';
 import { priceField, ticketIdParam, titleField } from './ticket-fields';
 
 /**
  * `PUT /api/tickets/:id` `{ title, price }` (signed in) → 200 Ticket with version + 1, and `ticket.updated`.
  * 404 missing, 401 not the owner, 400 `Cannot edit a reserved ticket`.
  */
-export function updateTicketRoute(db: Database): Router {
+export function updateTicketRoute({ db }: TicketsContext): Router {
   return Router().put(
     '/api/tickets/:id',
     requireAuth,

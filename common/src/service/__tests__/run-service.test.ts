@@ -8,7 +8,7 @@ import { waitFor } from '../../testing/wait-for';
 import type { AppDeps } from '../run-service';
 import { defineConsumer } from '../../messaging/consumer';
 import { startService, type RunningService } from '../run-service';
-import { demoService } from './fixtures/demo-service';
+import { demoConfigSpec, demoService } from './fixtures/demo-service';
 
 let nats: NatsServerHandle;
 let db: TestDatabase;
@@ -80,7 +80,10 @@ describe('runService', () => {
           return [defineConsumer('expiration.complete', async () => undefined, { name: 'demo-from-deps' })];
         },
       },
-      { env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' }, logger: silentLogger() },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+      },
     );
     try {
       expect(service.consumers.map((c) => c.inboxName)).toEqual(['demo:demo-from-deps']);
@@ -89,6 +92,64 @@ describe('runService', () => {
     } finally {
       await service.stop();
     }
+  });
+
+  it('builds the dependencies once per start and hands the same instance to the app, consumers and background', async () => {
+    let built = 0;
+    const seen: unknown[] = [];
+    const service = await startService(
+      {
+        ...demoService,
+        dependencies: () => ({ n: ++built }),
+        buildApp: (deps) => {
+          seen.push(deps.deps);
+          return demoService.buildApp({ ...deps, deps: undefined });
+        },
+        consumers: ({ deps }) => {
+          seen.push(deps);
+          return [];
+        },
+        background: async ({ deps }) => {
+          seen.push(deps);
+          return { stop: async () => undefined };
+        },
+      },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+      },
+    );
+    await service.stop();
+
+    expect(built).toBe(1);
+    expect(seen).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[2]).toBe(seen[0]);
+  });
+
+  it('closes the dependencies on stop, after the background work and before NATS drains', async () => {
+    const events: string[] = [];
+    const service = await startService(
+      {
+        name: demoService.name,
+        configSpec: demoConfigSpec,
+        dependencies: () => ({
+          close: async () => {
+            events.push(service.nc.isClosed() ? 'closed after NATS' : 'dependencies closed');
+          },
+        }),
+        buildApp: (deps) => demoService.buildApp({ ...deps, deps: undefined }),
+        background: async () => ({ stop: async () => void events.push('background stopped') }),
+      },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+      },
+    );
+
+    await service.stop();
+
+    expect(events).toEqual(['background stopped', 'dependencies closed']);
   });
 
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {
