@@ -3,6 +3,7 @@ export { createLogger, silentLogger, type Logger, type LoggerOptions } from './l
 export { requestContext } from './request-context';
 export { errorHandler } from './error-handler';
 export { notFoundHandler } from './not-found-handler';
+export { idParam } from './id-param';
 export { validateRequest } from './validate-request';
 export { rejectUnknownFields, type RejectUnknownFieldsOptions } from './reject-unknown-fields';
 export { jsonBody, type JsonBodyOptions } from './json-body';

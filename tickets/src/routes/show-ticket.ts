@@ -1,12 +1,11 @@
 import { Router } from 'express';
-import { NotFoundError } from '@ticketing/common';
+import { idParam, NotFoundError } from '@ticketing/common';
 import { findTicket } from '../domain/tickets';
 import type { TicketsContext } from './context';
-import { ticketIdParam } from './ticket-fields';
 
 /** `GET /api/tickets/:id` → 200 Ticket (whatever its state), 404. */
 export function showTicketRoute({ db }: TicketsContext): Router {
-  return Router().get('/api/tickets/:id', ticketIdParam, async (req, res) => {
+  return Router().get('/api/tickets/:id', idParam(), async (req, res) => {
     const ticket = await findTicket(db, req.params.id as string);
     if (!ticket) throw new NotFoundError();
     res.status(200).json(ticket);

@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/common';
+import { idParam, rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/common';
 import { toCents } from '../domain/money';
 import { updateTicket } from '../domain/tickets';
 import type { TicketsContext } from './context';
-import { priceField, ticketIdParam, titleField } from './ticket-fields';
+import { priceField, titleField } from './ticket-fields';
 
 /**
  * `PUT /api/tickets/:id` `{ title, price }` (signed in) → 200 Ticket with version + 1, and `ticket.updated`.
@@ -13,7 +13,7 @@ export function updateTicketRoute({ db }: TicketsContext): Router {
   return Router().put(
     '/api/tickets/:id',
     requireAuth,
-    ticketIdParam,
+    idParam(),
     rejectUnknownFields(['title', 'price'], { ignore: ['id', 'userId', 'version', 'orderId'] }),
     titleField(),
     priceField(),
