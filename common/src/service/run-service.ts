@@ -21,6 +21,7 @@ import { EventConsumer, type ConsumerDefinition } from '../messaging/consumer';
 import { InboxJanitor } from '../messaging/inbox-janitor';
 import { connectNats, ensureStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
+import { serviceCatalog, type ServiceDeclaration } from '../services/catalog';
 
 /** What the `dependencies` hook of a service receives: the validated config, the database, the logger. */
 export interface BaseDeps<C = ServiceConfig> {
@@ -50,6 +51,7 @@ export interface Stoppable {
 
 /** A service: its name, config, migrations, app and consumers. `main.ts` passes one to `runService`. */
 export interface ServiceDefinition<S extends ConfigSpec, D = undefined> {
+  /** Its name in `serviceCatalog`. */
   name: string;
   /** The full spec; spread `serviceConfigSpec` into it. */
   configSpec: S;
@@ -64,7 +66,7 @@ export interface ServiceDefinition<S extends ConfigSpec, D = undefined> {
   buildApp(deps: AppDeps<ConfigOf<S>, D>): express.Express;
   /**
    * The consumers, or a function of the started service's deps returning them (called once per
-   * start, after `buildApp`, with the same deps).
+   * start, after `buildApp`, with the same deps). Their subjects must be the catalog's `consumes`.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>, D>) => ConsumerDefinition<any>[]);
@@ -74,10 +76,49 @@ export interface ServiceDefinition<S extends ConfigSpec, D = undefined> {
   background?: (deps: AppDeps<ConfigOf<S>, D>) => Promise<Stoppable>;
 }
 
-/** How `startService` may be told to start a service. */
+/** How `startService` and `runService` may be told to start a service. */
 export interface StartOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
+  /** The services allowed to start (default `serviceCatalog`); common's own tests declare their demo. */
+  catalog?: Readonly<Record<string, ServiceDeclaration>>;
+}
+
+/** Thrown by `startService` for a definition the service catalog does not declare as it is. */
+export class ServiceDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceDefinitionError';
+  }
+}
+
+/**
+ * Checks a definition against its catalog entry: the name is declared, and its consumers' subjects
+ * are exactly the declared `consumes`. Throws one `ServiceDefinitionError` naming every difference.
+ */
+export function checkAgainstCatalog(
+  name: string,
+  consumers: readonly { subject: string }[] | undefined,
+  catalog: Readonly<Record<string, ServiceDeclaration>> = serviceCatalog,
+): void {
+  const declared = Object.hasOwn(catalog, name) ? catalog[name] : undefined;
+  if (!declared) {
+    throw new ServiceDefinitionError(
+      `service "${name}" is not in the service catalog (${Object.keys(catalog).join(', ')})`,
+    );
+  }
+  if (!consumers) return;
+  const actual = new Set<string>(consumers.map((c) => c.subject));
+  const expected = new Set<string>(declared.consumes);
+  const undeclared = [...actual].filter((s) => !expected.has(s));
+  const missing = [...expected].filter((s) => !actual.has(s));
+  if (undeclared.length > 0 || missing.length > 0) {
+    const parts = [
+      undeclared.length > 0 ? `consumes ${undeclared.join(', ')} not declared in the catalog` : '',
+      missing.length > 0 ? `has no consumer for ${missing.join(', ')} the catalog declares` : '',
+    ].filter(Boolean);
+    throw new ServiceDefinitionError(`service "${name}" ${parts.join(' and ')}`);
+  }
 }
 
 /** A started service. */
@@ -99,13 +140,17 @@ export interface RunningService {
 /**
  * Starts a service: config → logger → database (migrated) → NATS (stream) → dependencies → app →
  * relay → consumers (and their inbox janitor) → background → listen. Throws `ConfigError` on bad
- * config. Tests call this with an env object; `main.ts` calls `runService`, which adds signals
- * and exit codes.
+ * config, `ServiceDefinitionError` for a definition the service catalog does not declare as it
+ * is. Tests call this with an env object; `main.ts` calls `runService`, which adds signals and
+ * exit codes.
  */
 export async function startService<S extends ConfigSpec, D = undefined>(
   def: ServiceDefinition<S, D>,
   options: StartOptions = {},
 ): Promise<RunningService> {
+  const catalog = options.catalog ?? serviceCatalog;
+  // A function's consumers are checked once built, before any of them starts.
+  checkAgainstCatalog(def.name, Array.isArray(def.consumers) ? def.consumers : undefined, catalog);
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
   const closers: { name: string; close: () => Promise<unknown> }[] = [];
@@ -181,6 +226,7 @@ export async function startService<S extends ConfigSpec, D = undefined>(
     closers.unshift({ name: 'relay', close: () => relay.stop() });
 
     const definitions = typeof def.consumers === 'function' ? def.consumers(deps) : (def.consumers ?? []);
+    checkAgainstCatalog(def.name, definitions, catalog);
     const consumers = definitions.map((definition) => {
       const c = new EventConsumer({
         service: def.name,
@@ -268,7 +314,10 @@ export async function startService<S extends ConfigSpec, D = undefined>(
  * graceful shutdown (exit 0); a second signal, the deadline, or a fatal error exit 1. A bad config
  * prints one line naming the variable and exits 1.
  */
-export function runService<S extends ConfigSpec, D = undefined>(def: ServiceDefinition<S, D>): void {
+export function runService<S extends ConfigSpec, D = undefined>(
+  def: ServiceDefinition<S, D>,
+  options: Pick<StartOptions, 'catalog'> = {},
+): void {
   let running: RunningService | undefined;
   let exiting = false;
 
@@ -300,13 +349,13 @@ export function runService<S extends ConfigSpec, D = undefined>(def: ServiceDefi
     shutdown('uncaughtException', 1);
   });
 
-  startService(def).then(
+  startService(def, options).then(
     (service) => {
       running = service;
       if (exiting) void service.stop().then(() => process.exit(0));
     },
     (err: unknown) => {
-      if (err instanceof ConfigError) {
+      if (err instanceof ConfigError || err instanceof ServiceDefinitionError) {
         process.stderr.write(`${def.name}: ${err.message}\n`);
       } else {
         process.stderr.write(
