@@ -21,7 +21,10 @@ export function signinRoute({ db, config, deps }: AuthContext): Router {
       .withMessage('You must supply a password'),
     validateRequest,
     async (req, res) => {
-      const user = await signIn(db, deps.hasher, throttle, { email: req.body.email, password: req.body.password });
+      const user = await signIn(db, deps.hasher, throttle, {
+        email: req.body.email,
+        password: req.body.password,
+      });
       setSessionCookie(req, res, signSession(user, session));
       res.status(200).json(user);
     },
