@@ -14,6 +14,7 @@ export * from './api/resources';
 export * from './money';
 export * from './messaging/outbox';
 export * from './messaging/relay';
+export * from './messaging/inbox-janitor';
 export * from './messaging/consumer';
 export * from './messaging/nats';
 export * from './messaging/versioning';

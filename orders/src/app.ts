@@ -3,7 +3,7 @@ import type { Config } from './config';
 import { ordersRouter } from './routes';
 
 /** Builds orders' Express app (no listening): the order routes on common's standard app. */
-export function buildApp({ config, db, logger, metrics, health }: AppDeps<Config>) {
-  const router = ordersRouter({ db, expirationWindowSeconds: config.EXPIRATION_WINDOW_SECONDS });
+export function buildApp({ config, db, logger, deps, metrics, health }: AppDeps<Config>) {
+  const router = ordersRouter({ config, db, logger, deps });
   return createApp({ logger, jwtKey: config.JWT_KEY, metrics, health, routes: (app) => app.use(router) });
 }

@@ -1,23 +1,17 @@
 import { createApp, type AppDeps } from '@ticketing/common';
 import type { Config } from './config';
-import { createPaymentProvider, type PaymentProvider } from './providers';
+import type { PaymentsDeps } from './dependencies';
 import { paymentsRouter } from './routes';
 
-/**
- * The payments HTTP app (no listen). The provider follows the config (see
- * `choosePaymentProvider`); tests pass their own to count its charges.
- */
-export function buildApp(
-  { config, db, logger, metrics, health }: AppDeps<Config>,
-  provider: PaymentProvider = createPaymentProvider(config),
-) {
+/** The payments HTTP app (no listen), charging through the provider of its dependencies. */
+export function buildApp({ config, db, logger, deps, metrics, health }: AppDeps<Config, PaymentsDeps>) {
   return createApp({
     logger,
     jwtKey: config.JWT_KEY,
     metrics,
     health,
     routes: (app) => {
-      app.use(paymentsRouter(db, provider));
+      app.use(paymentsRouter({ config, db, logger, deps }));
     },
   });
 }

@@ -5,20 +5,23 @@
  * applied exactly once by each consuming service.
  */
 import { Client } from 'pg';
+import { serviceCatalog, serviceNames, type ServiceName, type Subject } from '@ticketing/common';
 import { sleep } from './user';
 
-/** Who consumes what (docs/contract.md, "Events"; docs/asyncapi.yaml). */
-export const EVENT_FLOWS: { subject: string; owner: string; consumers: string[] }[] = [
-  { subject: 'ticket.created', owner: 'tickets', consumers: ['orders'] },
-  { subject: 'ticket.updated', owner: 'tickets', consumers: ['orders'] },
-  { subject: 'order.created', owner: 'orders', consumers: ['tickets', 'payments', 'expiration'] },
-  { subject: 'order.cancelled', owner: 'orders', consumers: ['tickets', 'payments'] },
-  { subject: 'order.completed', owner: 'orders', consumers: ['tickets', 'payments'] },
-  { subject: 'expiration.complete', owner: 'expiration', consumers: ['orders'] },
-  { subject: 'payment.created', owner: 'payments', consumers: ['orders'] },
-];
+/** Who publishes and who consumes each subject (docs/asyncapi.yaml), derived from common's service catalog. */
+export const EVENT_FLOWS: { subject: Subject; owner: ServiceName; consumers: ServiceName[] }[] =
+  serviceNames.flatMap((owner) =>
+    serviceCatalog[owner].publishes.map((subject: Subject) => ({
+      subject,
+      owner,
+      consumers: serviceNames.filter((s) =>
+        (serviceCatalog[s].consumes as readonly Subject[]).includes(subject),
+      ),
+    })),
+  );
 
-const DATABASES = ['auth', 'tickets', 'orders', 'expiration', 'payments'];
+/** One database per service, named after it. */
+const DATABASES: readonly ServiceName[] = serviceNames;
 
 export interface InvariantReport {
   problems: string[];

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { serviceNames as catalogServiceNames, type ServiceName } from '@ticketing/common';
 import { ensureDatabase, freePort, lineSplitter } from '@ticketing/common/local';
 import { startGateway, type Gateway } from './gateway';
 import { stdoutSink, type LogSink } from './log';
@@ -16,9 +17,9 @@ import { startPostgres, type PostgresHandle } from './postgres';
 import { loadRoutes, repoRoot } from './routes';
 import { readOrCreateSecret } from './secret-file';
 
-/** The services, in the order they are listed everywhere. */
-export const SERVICE_NAMES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** The services, in the catalog's order (common's serviceCatalog). */
+export const SERVICE_NAMES: readonly ServiceName[] = catalogServiceNames;
+export type { ServiceName };
 
 export interface SystemOptions {
   /** Where .data lives: postgres/, nats/, jwt-key. Default `<repo>/.data`. Ignored when `ephemeral`. */

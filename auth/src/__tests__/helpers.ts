@@ -4,6 +4,7 @@ import type { TestDatabase } from '@ticketing/common/testing';
 import request, { type Response } from 'supertest';
 import { buildApp } from '../app';
 import { configSpec, type Config } from '../config';
+import { authDependencies } from '../dependencies';
 
 export const JWT_KEY = 'auth-test-jwt-key-of-at-least-32-bytes';
 export const PASSWORD = 'correct horse battery';
@@ -21,7 +22,8 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
 
 /** auth's app on a test database (`env` overrides variables, e.g. `SIGNIN_MAX_FAILURES`). */
 export function testApp(db: TestDatabase, env: Record<string, string> = {}) {
-  return buildApp({ config: testConfig(db, env), db: db.db, logger: silentLogger() });
+  const config = testConfig(db, env);
+  return buildApp({ config, db: db.db, logger: silentLogger(), deps: authDependencies({ config }) });
 }
 
 /** A unique email for one test. */

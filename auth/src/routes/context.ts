@@ -1,11 +1,17 @@
-import type { Database } from '@ticketing/common';
-import type { PasswordHasher } from '../domain/password-hasher';
+import type { RouteContext } from '@ticketing/common';
+import type { Config } from '../config';
+import type { AuthDeps } from '../dependencies';
 import type { ThrottleSettings } from '../domain/signin-throttle';
 
-/** What auth's routes need, built once by `buildApp`. */
-export interface AuthContext {
-  db: Database;
-  hasher: PasswordHasher;
-  throttle: ThrottleSettings;
-  session: { jwtKey: string; expiresInSeconds: number };
+/** What auth's routes get: common's route context, with the hasher of auth's dependencies hook. */
+export type AuthContext = RouteContext<Config, AuthDeps>;
+
+/** How sessions are signed, from the config. */
+export function sessionSettings(config: Config): { jwtKey: string; expiresInSeconds: number } {
+  return { jwtKey: config.JWT_KEY, expiresInSeconds: config.JWT_EXPIRES_IN_SECONDS };
+}
+
+/** How failed sign-ins are throttled, from the config. */
+export function throttleSettings(config: Config): ThrottleSettings {
+  return { maxFailures: config.SIGNIN_MAX_FAILURES, windowSeconds: config.SIGNIN_WINDOW_SECONDS };
 }

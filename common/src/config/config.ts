@@ -153,6 +153,12 @@ export const serviceConfigSpec = defineConfig({
     default: 168,
     min: 0,
   },
+  INBOX_RETENTION_HOURS: {
+    doc: "How long a consumer remembers an applied event (0 = forever); longer than the producers' OUTBOX_RETENTION_HOURS, so a republished event is still recognised",
+    type: 'number',
+    default: 720,
+    min: 0,
+  },
 });
 
 /**

@@ -4,6 +4,7 @@ export { requestContext } from './request-context';
 export { securityHeaders } from './security-headers';
 export { errorHandler } from './error-handler';
 export { notFoundHandler } from './not-found-handler';
+export { idParam } from './id-param';
 export { validateRequest } from './validate-request';
 export { rejectUnknownFields, type RejectUnknownFieldsOptions } from './reject-unknown-fields';
 export { jsonBody, type JsonBodyOptions } from './json-body';

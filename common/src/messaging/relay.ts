@@ -15,8 +15,6 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** Published rows are deleted after this long (0 keeps them forever). */
   retentionMs?: number;
-  /** Inbox rows are deleted after this long (0 keeps them forever). Must outlast `retentionMs`, so republished events are still recognised. */
-  inboxRetentionMs?: number;
   /** How long to wait for JetStream's ack of one publish. */
   publishTimeoutMs?: number;
   /** Called after every batch (metrics, tests). */
@@ -44,7 +42,6 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retentionMs: number;
-  private readonly inboxRetentionMs: number;
   private readonly publishTimeoutMs: number;
   private listener?: PoolClient;
   private running = false;
@@ -58,7 +55,6 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
-    this.inboxRetentionMs = options.inboxRetentionMs ?? 30 * 24 * 3600_000;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
   }
 
@@ -147,27 +143,18 @@ export class OutboxRelay {
     return rows[0]?.ms ?? undefined;
   }
 
-  /** Deletes published rows past retention and inbox rows past theirs, a bounded number at a time. */
-  async cleanup(): Promise<{ outbox: number; inbox: number }> {
-    let outbox = 0;
-    let inbox = 0;
-    if (this.retentionMs > 0) {
-      const r = await this.options.pool.query(
-        `delete from outbox where id in (select id from outbox where published_at is not null
-           and published_at < now() - make_interval(secs => $1::double precision / 1000) limit 5000)`,
-        [this.retentionMs],
-      );
-      outbox = r.rowCount ?? 0;
-    }
-    if (this.inboxRetentionMs > 0) {
-      const r = await this.options.pool.query(
-        `delete from inbox where ctid in (select ctid from inbox
-           where processed_at < now() - make_interval(secs => $1::double precision / 1000) limit 5000)`,
-        [this.inboxRetentionMs],
-      );
-      inbox = r.rowCount ?? 0;
-    }
-    return { outbox, inbox };
+  /**
+   * Deletes this outbox's published rows past retention, a bounded number at a time; returns how
+   * many. The inbox is the consumer side's (`InboxJanitor`).
+   */
+  async cleanup(): Promise<number> {
+    if (this.retentionMs <= 0) return 0;
+    const r = await this.options.pool.query(
+      `delete from outbox where id in (select id from outbox where published_at is not null
+         and published_at < now() - make_interval(secs => $1::double precision / 1000) limit 5000)`,
+      [this.retentionMs],
+    );
+    return r.rowCount ?? 0;
   }
 
   private async publishRow(row: ClaimedRow): Promise<void> {

@@ -18,14 +18,28 @@ import { createLogger, type Logger } from '../http/logger';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
 import { EventConsumer, type ConsumerDefinition } from '../messaging/consumer';
+import { InboxJanitor } from '../messaging/inbox-janitor';
 import { connectNats, ensureStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
+import { serviceCatalog, type ServiceDeclaration } from '../services/catalog';
 
-/** What a service's `buildApp` receives. */
-export interface AppDeps<C = ServiceConfig> {
+/** What the `dependencies` hook of a service receives: the validated config, the database, the logger. */
+export interface BaseDeps<C = ServiceConfig> {
   config: C;
   db: Database;
   logger: Logger;
+}
+
+/**
+ * What every router of a service receives, in the same shape everywhere: the base deps and `deps`,
+ * what the service's `dependencies` hook built for this start (undefined without a hook).
+ */
+export interface RouteContext<C = ServiceConfig, D = undefined> extends BaseDeps<C> {
+  deps: D;
+}
+
+/** What a service's `buildApp`, consumers function and `background` receive. */
+export interface AppDeps<C = ServiceConfig, D = undefined> extends RouteContext<C, D> {
   metrics?: Metrics;
   health?: HealthOptions;
 }
@@ -36,7 +50,8 @@ export interface Stoppable {
 }
 
 /** A service: its name, config, migrations, app and consumers. `main.ts` passes one to `runService`. */
-export interface ServiceDefinition<S extends ConfigSpec> {
+export interface ServiceDefinition<S extends ConfigSpec, D = undefined> {
+  /** Its name in `serviceCatalog`. */
   name: string;
   /** The full spec; spread `serviceConfigSpec` into it. */
   configSpec: S;
@@ -47,18 +62,68 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   checkConfig?(config: ConfigOf<S>): void;
   /** The service's own migrations (common's run first). */
   migrationsFolder?: string;
-  buildApp(deps: AppDeps<ConfigOf<S>>): express.Express;
   /**
-   * The consumers, or a function of the started service's deps returning them (for consumers that
-   * need something made from the config, e.g. a client the app shares; called once per start,
-   * after `buildApp`, with the same deps).
+   * Builds what the app, the consumers and `background` share (e.g. a client of an outside API):
+   * once per start, after the database and NATS, before `buildApp`. When the result has a
+   * `close()`, it runs on shutdown after HTTP, background, consumers and relay have stopped.
+   */
+  dependencies?: (base: BaseDeps<ConfigOf<S>>) => Promise<D> | D;
+  buildApp(deps: AppDeps<ConfigOf<S>, D>): express.Express;
+  /**
+   * The consumers, or a function of the started service's deps returning them (called once per
+   * start, after `buildApp`, with the same deps). Their subjects must be the catalog's `consumes`.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>>) => ConsumerDefinition<any>[]);
+  consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>, D>) => ConsumerDefinition<any>[]);
   /** Handlers of one consumer instance running at once. */
   consumerConcurrency?: number;
   /** Extra background work (started after the consumers, stopped before them). */
-  background?: (deps: AppDeps<ConfigOf<S>>) => Promise<Stoppable>;
+  background?: (deps: AppDeps<ConfigOf<S>, D>) => Promise<Stoppable>;
+}
+
+/** How `startService` and `runService` may be told to start a service. */
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** The services allowed to start (default `serviceCatalog`); common's own tests declare their demo. */
+  catalog?: Readonly<Record<string, ServiceDeclaration>>;
+}
+
+/** Thrown by `startService` for a definition the service catalog does not declare as it is. */
+export class ServiceDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceDefinitionError';
+  }
+}
+
+/**
+ * Checks a definition against its catalog entry: the name is declared, and its consumers' subjects
+ * are exactly the declared `consumes`. Throws one `ServiceDefinitionError` naming every difference.
+ */
+export function checkAgainstCatalog(
+  name: string,
+  consumers: readonly { subject: string }[] | undefined,
+  catalog: Readonly<Record<string, ServiceDeclaration>> = serviceCatalog,
+): void {
+  const declared = Object.hasOwn(catalog, name) ? catalog[name] : undefined;
+  if (!declared) {
+    throw new ServiceDefinitionError(
+      `service "${name}" is not in the service catalog (${Object.keys(catalog).join(', ')})`,
+    );
+  }
+  if (!consumers) return;
+  const actual = new Set<string>(consumers.map((c) => c.subject));
+  const expected = new Set<string>(declared.consumes);
+  const undeclared = [...actual].filter((s) => !expected.has(s));
+  const missing = [...expected].filter((s) => !actual.has(s));
+  if (undeclared.length > 0 || missing.length > 0) {
+    const parts = [
+      undeclared.length > 0 ? `consumes ${undeclared.join(', ')} not declared in the catalog` : '',
+      missing.length > 0 ? `has no consumer for ${missing.join(', ')} the catalog declares` : '',
+    ].filter(Boolean);
+    throw new ServiceDefinitionError(`service "${name}" ${parts.join(' and ')}`);
+  }
 }
 
 /** A started service. */
@@ -78,14 +143,19 @@ export interface RunningService {
 }
 
 /**
- * Starts a service: config → logger → database (migrated) → NATS (stream) → app → relay →
- * consumers → listen. Throws `ConfigError` on bad config. Tests call this with an env object;
- * `main.ts` calls `runService`, which adds signals and exit codes.
+ * Starts a service: config → logger → database (migrated) → NATS (stream) → dependencies → app →
+ * relay → consumers (and their inbox janitor) → background → listen. Throws `ConfigError` on bad
+ * config, `ServiceDefinitionError` for a definition the service catalog does not declare as it
+ * is. Tests call this with an env object; `main.ts` calls `runService`, which adds signals and
+ * exit codes.
  */
-export async function startService<S extends ConfigSpec>(
-  def: ServiceDefinition<S>,
-  options: { env?: Record<string, string | undefined>; logger?: Logger } = {},
+export async function startService<S extends ConfigSpec, D = undefined>(
+  def: ServiceDefinition<S, D>,
+  options: StartOptions = {},
 ): Promise<RunningService> {
+  const catalog = options.catalog ?? serviceCatalog;
+  // A function's consumers are checked once built, before any of them starts.
+  checkAgainstCatalog(def.name, Array.isArray(def.consumers) ? def.consumers : undefined, catalog);
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
   def.checkConfig?.(config);
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
@@ -107,6 +177,13 @@ export async function startService<S extends ConfigSpec>(
     });
     closers.unshift({ name: 'nats', close: () => nc.drain() });
     const jsm = await ensureStream(nc, { replicas: config.NATS_STREAM_REPLICAS });
+
+    const base: BaseDeps<ConfigOf<S>> = { config, db: database.db, logger };
+    const built = (def.dependencies ? await def.dependencies(base) : undefined) as D;
+    const closable = built as { close?: () => unknown } | undefined;
+    if (typeof closable?.close === 'function') {
+      closers.unshift({ name: 'dependencies', close: async () => closable.close!() });
+    }
 
     const metrics = createMetrics(def.name);
     const published = new Counter({
@@ -138,7 +215,7 @@ export async function startService<S extends ConfigSpec>(
         },
       },
     };
-    const deps: AppDeps<ConfigOf<S>> = { config, db: database.db, logger, metrics, health };
+    const deps: AppDeps<ConfigOf<S>, D> = { ...base, deps: built, metrics, health };
     const app = def.buildApp(deps);
 
     const relay = new OutboxRelay({
@@ -155,6 +232,7 @@ export async function startService<S extends ConfigSpec>(
     closers.unshift({ name: 'relay', close: () => relay.stop() });
 
     const definitions = typeof def.consumers === 'function' ? def.consumers(deps) : (def.consumers ?? []);
+    checkAgainstCatalog(def.name, definitions, catalog);
     const consumers = definitions.map((definition) => {
       const c = new EventConsumer({
         service: def.name,
@@ -172,6 +250,15 @@ export async function startService<S extends ConfigSpec>(
     });
     for (const c of consumers) await c.start();
     closers.unshift({ name: 'consumers', close: () => Promise.all(consumers.map((c) => c.stop())) });
+    if (consumers.length > 0) {
+      const janitor = new InboxJanitor({
+        pool: database.pool,
+        logger: logger.child({ component: 'inbox-janitor' }),
+        retentionMs: config.INBOX_RETENTION_HOURS * 3600_000,
+      });
+      janitor.start();
+      closers.unshift({ name: 'inbox janitor', close: () => janitor.stop() });
+    }
 
     if (def.background) {
       const bg = await def.background(deps);
@@ -234,7 +321,10 @@ export async function startService<S extends ConfigSpec>(
  * graceful shutdown (exit 0); a second signal, the deadline, or a fatal error exit 1. A bad config
  * prints one line naming the variable and exits 1.
  */
-export function runService<S extends ConfigSpec>(def: ServiceDefinition<S>): void {
+export function runService<S extends ConfigSpec, D = undefined>(
+  def: ServiceDefinition<S, D>,
+  options: Pick<StartOptions, 'catalog'> = {},
+): void {
   let running: RunningService | undefined;
   let exiting = false;
 
@@ -266,13 +356,13 @@ export function runService<S extends ConfigSpec>(def: ServiceDefinition<S>): voi
     shutdown('uncaughtException', 1);
   });
 
-  startService(def).then(
+  startService(def, options).then(
     (service) => {
       running = service;
       if (exiting) void service.stop().then(() => process.exit(0));
     },
     (err: unknown) => {
-      if (err instanceof ConfigError) {
+      if (err instanceof ConfigError || err instanceof ServiceDefinitionError) {
         process.stderr.write(`${def.name}: ${err.message}\n`);
       } else {
         process.stderr.write(

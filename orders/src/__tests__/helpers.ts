@@ -24,7 +24,7 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
 
 /** orders' app on a test database. */
 export function testApp(db: TestDatabase, env: Record<string, string> = {}) {
-  return buildApp({ config: testConfig(db, env), db: db.db, logger: silentLogger() });
+  return buildApp({ config: testConfig(db, env), db: db.db, logger: silentLogger(), deps: undefined });
 }
 
 export type TestApp = ReturnType<typeof testApp>;

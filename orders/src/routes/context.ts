@@ -1,8 +1,5 @@
-import type { Database } from '@ticketing/common';
+import type { RouteContext } from '@ticketing/common';
+import type { Config } from '../config';
 
-/** What orders' routes need, built once by `buildApp`. */
-export interface OrdersContext {
-  db: Database;
-  /** How long a new order reserves its ticket. */
-  expirationWindowSeconds: number;
-}
+/** What orders' routes get: common's route context (orders has no dependencies hook). */
+export type OrdersContext = RouteContext<Config>;

@@ -5,7 +5,7 @@ import { placeOrder } from '../domain/place-order';
 import type { OrdersContext } from './context';
 
 /** `POST /api/orders` `{ ticketId }` (signed in) → 201 Order. */
-export function createOrderRoute({ db, expirationWindowSeconds }: OrdersContext): Router {
+export function createOrderRoute({ db, config }: OrdersContext): Router {
   return Router().post(
     '/api/orders',
     requireAuth,
@@ -22,7 +22,7 @@ export function createOrderRoute({ db, expirationWindowSeconds }: OrdersContext)
         placeOrder(tx, {
           userId: req.currentUser!.id,
           ticketId: req.body.ticketId,
-          windowSeconds: expirationWindowSeconds,
+          windowSeconds: config.EXPIRATION_WINDOW_SECONDS,
         }),
       );
       res.status(201).json(order);

@@ -1,15 +1,14 @@
 import { Router, type Request } from 'express';
-import { requireAuth } from '@ticketing/common';
+import { idParam, requireAuth } from '@ticketing/common';
 import { getOwnOrder } from '../domain/orders';
 import type { OrdersContext } from './context';
-import { orderIdParam } from './order-id-param';
 
 /** `GET /api/orders/:id` (signed in) → 200 Order; 404 unknown or malformed id; 401 someone else's. */
 export function showOrderRoute({ db }: OrdersContext): Router {
   return Router().get(
     '/api/orders/:id',
     requireAuth,
-    ...orderIdParam(),
+    idParam('Order not found'),
     async (req: Request<{ id: string }>, res) => {
       res.json(await getOwnOrder(db, { orderId: req.params.id, userId: req.currentUser!.id }));
     },

@@ -11,6 +11,7 @@ import { sessionCookie } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../app';
 import { configSpec, type Config } from '../config';
+import { paymentsDependencies } from '../dependencies';
 import { orders, payments, type Order, type Payment } from '../db/schema';
 import type { PaymentProvider } from '../providers';
 
@@ -28,7 +29,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 /** The payments app on `db`, charging through `provider`. */
 export function testApp(db: Database, provider: PaymentProvider) {
-  return buildApp({ config: testConfig(), db, logger: silentLogger() }, provider);
+  const config = testConfig();
+  return buildApp({ config, db, logger: silentLogger(), deps: paymentsDependencies({ config }, provider) });
 }
 
 /** POST /api/payments with `body`, signed in as `userId`. */

@@ -1,14 +1,8 @@
 import { Router } from 'express';
 import { body } from 'express-validator';
-import {
-  rejectUnknownFields,
-  requireAuth,
-  silentLogger,
-  validateRequest,
-  type Database,
-} from '@ticketing/common';
+import { rejectUnknownFields, requireAuth, silentLogger, validateRequest } from '@ticketing/common';
 import { payOrder } from '../domain/pay-order';
-import type { PaymentProvider } from '../providers';
+import type { PaymentsContext } from './context';
 
 const validators = [
   body('orderId')
@@ -29,7 +23,7 @@ const validators = [
 ];
 
 /** POST /api/payments `{ orderId, token }` → 201 `{ id }`; the rules are in payOrder. */
-export function createPaymentRouter(db: Database, provider: PaymentProvider): Router {
+export function createPaymentRouter({ db, deps }: PaymentsContext): Router {
   const router = Router();
   router.post(
     '/api/payments',
@@ -41,7 +35,7 @@ export function createPaymentRouter(db: Database, provider: PaymentProvider): Ro
       const { orderId, token } = req.body as { orderId: string; token: string };
       const payment = await payOrder(
         db,
-        provider,
+        deps.provider,
         { orderId, token, userId: req.currentUser!.id },
         req.log ?? silentLogger(),
       );

@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import type { Database } from '@ticketing/common';
-import type { PaymentProvider } from '../providers';
+import type { PaymentsContext } from './context';
 import { createPaymentRouter } from './create-payment';
 
+export type { PaymentsContext } from './context';
+
 /** Every route of the payments service. */
-export function paymentsRouter(db: Database, provider: PaymentProvider): Router {
-  const router = Router();
-  router.use(createPaymentRouter(db, provider));
-  return router;
+export function paymentsRouter(context: PaymentsContext): Router {
+  return Router().use(createPaymentRouter(context));
 }

@@ -26,7 +26,7 @@ export const JWT_KEY = 'tickets-test-jwt-key-of-at-least-32-bytes';
 /** tickets' app on a test database, its config loaded as from an environment. */
 export function testApp(db: TestDatabase) {
   const config = loadConfig(configSpec, { DATABASE_URL: db.url, NATS_URL: 'nats://127.0.0.1:4222', JWT_KEY });
-  return buildApp({ config, db: db.db, logger: silentLogger() });
+  return buildApp({ config, db: db.db, logger: silentLogger(), deps: undefined });
 }
 
 /** A signed-in user: their id and the Cookie header that carries their session. */

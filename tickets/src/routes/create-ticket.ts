@@ -1,16 +1,11 @@
 import { Router } from 'express';
-import {
-  priceToCents,
-  rejectUnknownFields,
-  requireAuth,
-  validateRequest,
-  type Database,
-} from '@ticketing/common';
+import { priceToCents, rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/common';
 import { createTicket } from '../domain/tickets';
+import type { TicketsContext } from './context';
 import { priceField, titleField } from './ticket-fields';
 
 /** `POST /api/tickets` `{ title, price }` (signed in) → 201 Ticket at version 0, and `ticket.created`. */
-export function createTicketRoute(db: Database): Router {
+export function createTicketRoute({ db }: TicketsContext): Router {
   return Router().post(
     '/api/tickets',
     requireAuth,

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { NotFoundError, type Database } from '@ticketing/common';
+import { idParam, NotFoundError } from '@ticketing/common';
 import { findTicket } from '../domain/tickets';
-import { ticketIdParam } from './ticket-fields';
+import type { TicketsContext } from './context';
 
 /** `GET /api/tickets/:id` → 200 Ticket (whatever its state), 404. */
-export function showTicketRoute(db: Database): Router {
-  return Router().get('/api/tickets/:id', ticketIdParam, async (req, res) => {
+export function showTicketRoute({ db }: TicketsContext): Router {
+  return Router().get('/api/tickets/:id', idParam(), async (req, res) => {
     const ticket = await findTicket(db, req.params.id as string);
     if (!ticket) throw new NotFoundError();
     res.status(200).json(ticket);

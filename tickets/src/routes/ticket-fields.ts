@@ -1,8 +1,6 @@
-import type { RequestHandler } from 'express';
 import { body } from 'express-validator';
-import { NotFoundError, parsePrice } from '@ticketing/common';
+import { parsePrice } from '@ticketing/common';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Control characters have no place in a title (and PostgreSQL text cannot hold NUL).
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_TITLE_LENGTH = 120;
@@ -32,8 +30,3 @@ export function priceField() {
     return true;
   });
 }
-
-/** A malformed ticket id in the path is an unknown ticket: 404. */
-export const ticketIdParam: RequestHandler = (req, _res, next) => {
-  next(UUID.test(String(req.params.id)) ? undefined : new NotFoundError());
-};

@@ -1,23 +1,18 @@
 import { Router } from 'express';
-import {
-  priceToCents,
-  rejectUnknownFields,
-  requireAuth,
-  validateRequest,
-  type Database,
-} from '@ticketing/common';
+import { idParam, priceToCents, rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/common';
 import { updateTicket } from '../domain/tickets';
-import { priceField, ticketIdParam, titleField } from './ticket-fields';
+import type { TicketsContext } from './context';
+import { priceField, titleField } from './ticket-fields';
 
 /**
  * `PUT /api/tickets/:id` `{ title, price }` (signed in) → 200 Ticket with version + 1, and `ticket.updated`.
  * 404 missing, 401 not the owner, 400 `Cannot edit a reserved ticket`.
  */
-export function updateTicketRoute(db: Database): Router {
+export function updateTicketRoute({ db }: TicketsContext): Router {
   return Router().put(
     '/api/tickets/:id',
     requireAuth,
-    ticketIdParam,
+    idParam(),
     rejectUnknownFields(['title', 'price'], { ignore: ['id', 'userId', 'version', 'orderId'] }),
     titleField(),
     priceField(),

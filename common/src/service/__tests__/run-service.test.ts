@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import request from 'supertest';
 import { silentLogger } from '../../http/logger';
 import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { waitFor } from '../../testing/wait-for';
 import type { AppDeps } from '../run-service';
-import { defineConsumer } from '../../messaging/consumer';
-import { startService, type RunningService } from '../run-service';
-import { demoService } from './fixtures/demo-service';
+import { defineConsumer, durableName } from '../../messaging/consumer';
+import { STREAM_NAME } from '../../messaging/nats';
+import { ServiceDefinitionError, startService, type RunningService } from '../run-service';
+import { demoCatalog, demoConfigSpec, demoService } from './fixtures/demo-service';
 
 let nats: NatsServerHandle;
 let db: TestDatabase;
@@ -63,6 +66,7 @@ describe('runService', () => {
     const service: RunningService = await startService(demoService, {
       env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
       logger: silentLogger(),
+      catalog: demoCatalog,
     });
     try {
       await request(service.url).get('/healthz').expect(200, { status: 'ok' });
@@ -93,7 +97,11 @@ describe('runService', () => {
           return [defineConsumer('expiration.complete', async () => undefined, { name: 'demo-from-deps' })];
         },
       },
-      { env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' }, logger: silentLogger() },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+        catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
+      },
     );
     try {
       expect(service.consumers.map((c) => c.inboxName)).toEqual(['demo:demo-from-deps']);
@@ -101,6 +109,112 @@ describe('runService', () => {
       expect(seen[1]).toBe(seen[0]);
     } finally {
       await service.stop();
+    }
+  });
+
+  it('builds the dependencies once per start and hands the same instance to the app, consumers and background', async () => {
+    let built = 0;
+    const seen: unknown[] = [];
+    const service = await startService(
+      {
+        ...demoService,
+        dependencies: () => ({ n: ++built }),
+        buildApp: (deps) => {
+          seen.push(deps.deps);
+          return demoService.buildApp({ ...deps, deps: undefined });
+        },
+        consumers: ({ deps }) => {
+          seen.push(deps);
+          return [];
+        },
+        background: async ({ deps }) => {
+          seen.push(deps);
+          return { stop: async () => undefined };
+        },
+      },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+        catalog: demoCatalog,
+      },
+    );
+    await service.stop();
+
+    expect(built).toBe(1);
+    expect(seen).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[2]).toBe(seen[0]);
+  });
+
+  it('closes the dependencies on stop, after the background work and before NATS drains', async () => {
+    const events: string[] = [];
+    const service = await startService(
+      {
+        name: demoService.name,
+        configSpec: demoConfigSpec,
+        dependencies: () => ({
+          close: async () => {
+            events.push(service.nc.isClosed() ? 'closed after NATS' : 'dependencies closed');
+          },
+        }),
+        buildApp: (deps) => demoService.buildApp({ ...deps, deps: undefined }),
+        background: async () => ({ stop: async () => void events.push('background stopped') }),
+      },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+        catalog: demoCatalog,
+      },
+    );
+
+    await service.stop();
+
+    expect(events).toEqual(['background stopped', 'dependencies closed']);
+  });
+
+  it('refuses to start a service the catalog does not know, naming it', async () => {
+    const start = startService(demoService, {
+      env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+      logger: silentLogger(),
+    });
+
+    await expect(start).rejects.toThrow(ServiceDefinitionError);
+    await expect(start).rejects.toThrow('service "demo" is not in the service catalog');
+  });
+
+  it('refuses to start a service whose consumers are not the subjects the catalog declares', async () => {
+    const start = startService(
+      {
+        ...demoService,
+        name: 'expiration',
+        consumers: [defineConsumer('ticket.created', async () => undefined)],
+      },
+      { env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' }, logger: silentLogger() },
+    );
+
+    await expect(start).rejects.toThrow(
+      'service "expiration" consumes ticket.created not declared in the catalog and has no consumer for order.created the catalog declares',
+    );
+  });
+
+  it('refuses consumers built from the deps that differ from the catalog, before any of them starts', async () => {
+    const start = startService(
+      { ...demoService, consumers: () => [defineConsumer('order.created', async () => undefined)] },
+      {
+        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+        catalog: demoCatalog,
+      },
+    );
+
+    await expect(start).rejects.toThrow('service "demo" consumes order.created not declared in the catalog');
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const durables = await jsm.consumers.list(STREAM_NAME).next();
+      expect(durables.map((c) => c.name)).not.toContain(durableName('demo', 'order.created'));
+    } finally {
+      await nc.close();
     }
   });
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { silentLogger } from '@ticketing/common';
 import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
 import { buildApp } from '../../app';
+import { paymentsDependencies } from '../../dependencies';
 import {
   startFakeStripe,
   SERVER_ERROR_TOKEN,
@@ -145,7 +146,7 @@ describe('POST /api/payments with Stripe', () => {
       STRIPE_API_PROTOCOL: 'http',
     });
     // The provider comes from the config, as in production.
-    app = buildApp({ config, db: db.db, logger: silentLogger() });
+    app = buildApp({ config, db: db.db, logger: silentLogger(), deps: paymentsDependencies({ config }) });
   });
 
   afterAll(async () => {
