@@ -15,6 +15,7 @@ export * from './messaging/outbox';
 export * from './messaging/relay';
 export * from './messaging/consumer';
 export * from './messaging/nats';
+export * from './messaging/nats-auth';
 export * from './messaging/versioning';
 export * from './service/run-service';
 export * from './services/catalog';
