@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { natsAuthorization, passwordEnvVar, passwordValue } from '@ticketing/common';
 import { infraDir, repoRoot, services } from './paths';
 import { httpRouteFor, ingressFor, loadRoutes } from './routes';
 
@@ -9,7 +10,8 @@ const yamlHeader = (source: string) =>
 
 /**
  * Every file that is generated rather than written: the Ingress and the HTTPRoute (from
- * infra/routes.json) and the five service Dockerfiles (from one template). Keys are paths relative
+ * infra/routes.json), NATS' authorization (from common's service catalog; passwords read by
+ * nats-server from NATS_PASSWORD_<USER>) and the five service Dockerfiles (from one template). Keys are paths relative
  * to the repository root. A test checks the committed files equal this.
  */
 export function generatedFiles(): Record<string, string> {
@@ -19,6 +21,9 @@ export function generatedFiles(): Record<string, string> {
       yamlHeader('infra/routes.json') + YAML.stringify(ingressFor(routes)),
     'infra/k8s/components/gateway-api/httproute.yaml':
       yamlHeader('infra/routes.json') + YAML.stringify(httpRouteFor(routes)),
+    'infra/k8s/base/nats/auth.conf':
+      yamlHeader('common/src/services/catalog.ts') +
+      natsAuthorization({ password: (user) => passwordValue.env(passwordEnvVar(user)) }),
   };
   const template = fs.readFileSync(path.join(infraDir, 'docker', 'service.Dockerfile.template'), 'utf8');
   for (const svc of services) files[`${svc}/Dockerfile`] = template.replaceAll('__SVC__', svc);
