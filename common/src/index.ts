@@ -17,6 +17,7 @@ export * from './messaging/relay';
 export * from './messaging/inbox-janitor';
 export * from './messaging/consumer';
 export * from './messaging/nats';
+export * from './messaging/nats-auth';
 export * from './messaging/versioning';
 export * from './service/run-service';
 export * from './services/catalog';

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { adminQuery, startNatsServer, startPostgres } from '@ticketing/common/testing';
+import { natsServiceUsers } from '@ticketing/common';
+import { adminQuery, startNatsServer, startPostgres, type NatsServerHandle } from '@ticketing/common/testing';
 import { parseDockerfile, stagesNeeded } from '../src/dockerfile';
 import { dockerignore } from '../src/dockerignore';
 import { apps, repoRoot, services, type AppName } from '../src/paths';
@@ -74,7 +75,7 @@ const REHEARSAL_TIMEOUT = 8 * 60_000;
 
 interface Infra {
   postgres: { url(db?: string): string; stop(): Promise<void> };
-  nats: { url: string; stop(): Promise<void> };
+  nats: NatsServerHandle;
 }
 let infra: Infra | undefined;
 /** One scratch folder for every rehearsal of this file; stages replayed once are reused. */
@@ -225,7 +226,8 @@ describe.each(rehearsals)('rehearsal of %s/Dockerfile, stage %s', (app, target) 
         await adminQuery(infra.postgres.url(), `CREATE DATABASE ${db}`);
         Object.assign(env, {
           DATABASE_URL: infra.postgres.url(db),
-          NATS_URL: infra.nats.url,
+          // Its own NATS user (auth has none: it does not use NATS).
+          ...(natsServiceUsers().includes(app as never) ? infra.nats.env(app) : { NATS_URL: infra.nats.url }),
           NATS_CLIENT_NAME: `${app}-rehearsal`,
           JWT_KEY: 'rehearsal-jwt-key-rehearsal-jwt-key',
           // The runtime stage is production, where payments needs a Stripe key or an explicit sandbox.

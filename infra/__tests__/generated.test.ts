@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { natsUsers, passwordEnvVar } from '@ticketing/common';
 import { generatedFiles } from '../src/generate';
 import { render } from '../src/kustomize';
 import { repoRoot } from '../src/paths';
@@ -25,11 +26,14 @@ describe('the NATS configuration', () => {
     )!;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-conf-'));
     try {
+      // Every file of the ConfigMap (nats.conf includes auth.conf), and the passwords' variables.
+      for (const [name, text] of Object.entries(cm.data as Record<string, string>))
+        fs.writeFileSync(path.join(dir, name), text);
       const file = path.join(dir, 'nats.conf');
-      fs.writeFileSync(file, cm.data['nats.conf']);
+      const passwords = Object.fromEntries(natsUsers().map((u) => [passwordEnvVar(u), `pw-${u}`]));
       const result = spawnSync(natsServer, ['-c', file, '-t'], {
         encoding: 'utf8',
-        env: { ...process.env, SERVER_NAME: 'nats-0' },
+        env: { ...process.env, ...passwords, SERVER_NAME: 'nats-0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       // nats-server -t says so on stderr when the file is valid, and names the faulty line when not.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { natsAuthorization, passwordEnvVar, passwordValue } from '@ticketing/common';
 import { infraDir, repoRoot, services } from './paths';
 import { commonFlows, defaultDeny, gatewayApiFlows, ingressNginxFlows, policyFor } from './network-flows';
 import { httpRouteFor, ingressFor, loadRoutes, prodHttpRoutesFor } from './routes';
@@ -13,8 +14,9 @@ const policies = (objects: unknown[]) =>
 
 /**
  * Every file that is generated rather than written: the Ingress and the HTTPRoute (from
- * infra/routes.json), the NetworkPolicies (from the flows in infra/src/network-flows.ts) and the
- * five service Dockerfiles (from one template). Keys are paths relative
+ * infra/routes.json), the NetworkPolicies (from the flows in infra/src/network-flows.ts), NATS'
+ * authorization (from common's service catalog; passwords read by nats-server from
+ * NATS_PASSWORD_<USER>) and the five service Dockerfiles (from one template). Keys are paths relative
  * to the repository root. A test checks the committed files equal this.
  */
 export function generatedFiles(): Record<string, string> {
@@ -37,6 +39,9 @@ export function generatedFiles(): Record<string, string> {
     ]),
     'infra/k8s/components/gateway-api/network-policies.yaml': policies(gatewayApiFlows.map(policyFor)),
     'infra/k8s/components/ingress-nginx/network-policies.yaml': policies(ingressNginxFlows.map(policyFor)),
+    'infra/k8s/base/nats/auth.conf':
+      yamlHeader('common/src/services/catalog.ts') +
+      natsAuthorization({ password: (user) => passwordValue.env(passwordEnvVar(user)) }),
   };
   const template = fs.readFileSync(path.join(infraDir, 'docker', 'service.Dockerfile.template'), 'utf8');
   for (const svc of services) files[`${svc}/Dockerfile`] = template.replaceAll('__SVC__', svc);

@@ -92,8 +92,8 @@ export const commonFlows: Flow[] = [
   })),
   {
     name: 'services-to-nats',
-    why: "The services with events (common's service catalog) publish and consume through NATS JetStream",
-    from: { pods: names(natsClients) },
+    why: "The services with events (common's service catalog) publish and consume through NATS JetStream; the nats-setup Job sizes the stream as its admin",
+    from: { pods: names([...natsClients, 'nats-setup']) },
     to: { pods: name('nats') },
     ports: [{ port: 'client' }],
   },

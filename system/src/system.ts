@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { serviceNames as catalogServiceNames, type ServiceName } from '@ticketing/common';
+import { loadConfig, streamConfigSpec, streamSettingsFrom } from '@ticketing/common';
 import { ensureDatabase, freePort, lineSplitter } from '@ticketing/common/local';
 import { startGateway, type Gateway } from './gateway';
 import { stdoutSink, type LogSink } from './log';
@@ -227,6 +228,9 @@ function baseChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
       k.startsWith('DATABASE_URL') ||
       k === 'PORT' ||
       k === 'NATS_URL' ||
+      // Each service gets its own NATS user; none inherits the caller's (or the admin's) password.
+      k.startsWith('NATS_USER') ||
+      k.startsWith('NATS_PASSWORD') ||
       k === 'JEST_WORKER_ID' ||
       k === 'NODE_OPTIONS'
     )
@@ -312,6 +316,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (natsResult.status === 'fulfilled') nats = natsResult.value;
     if (pgResult.status === 'rejected') throw pgResult.reason;
     if (natsResult.status === 'rejected') throw natsResult.reason;
+    // The admin step, before any service: services may read the stream but not create or change it.
+    await nats!.setupStream(streamSettingsFrom(loadConfig(streamConfigSpec, env)));
     for (const svc of serviceNames) {
       const own = env[`DATABASE_URL_${svc.toUpperCase()}`];
       if (own) dbUrls.set(svc, own);
@@ -350,6 +356,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
           PORT: String(servicePorts.get(svc)),
           DATABASE_URL: dbUrls.get(svc),
           NATS_URL: nats!.url,
+          ...nats!.credentialsEnv(svc),
           NATS_CLIENT_NAME: childEnv.NATS_CLIENT_NAME ? `${childEnv.NATS_CLIENT_NAME}-${svc}` : svc,
           JWT_KEY: jwtKey,
           ...(options.serviceEnv?.[svc] ?? {}),

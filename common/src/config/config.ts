@@ -134,11 +134,14 @@ export const serviceConfigSpec = defineConfig({
   },
   NATS_URL: { doc: 'NATS server URL(s), comma-separated', type: 'string' },
   NATS_CLIENT_NAME: { doc: 'Name this process gives NATS (the pod name in Kubernetes)', optional: true },
-  NATS_STREAM_REPLICAS: {
-    doc: 'Replicas of the event stream when this service creates it',
-    type: 'int',
-    default: 1,
-    min: 1,
+  NATS_USER: {
+    doc: "This service's NATS user (its name); without one it connects anonymously, which servers with the generated authorization refuse",
+    optional: true,
+  },
+  NATS_PASSWORD: { doc: "The NATS user's password", optional: true, secret: true },
+  NATS_CA_FILE: {
+    doc: "PEM file of the CA of NATS' certificate: when set, the connection requires TLS",
+    optional: true,
   },
   LOG_LEVEL: { doc: 'pino log level', default: 'info' },
   SHUTDOWN_TIMEOUT_MS: {

@@ -10,6 +10,8 @@ export interface LocalNatsServerOptions {
   storeDir?: string;
   /** Preferred port: used when free on 127.0.0.1, otherwise the server picks a free one. Default: a free one. */
   port?: number;
+  /** Configuration text (e.g. `natsAuthorization(...)`) given to the server as its config file. */
+  config?: string;
   /** Receives every line the server writes. */
   log?: (line: string) => void;
   /** Run it in its own process group, so a terminal's Ctrl-C reaches only the caller, which stops it. Default false. */
@@ -79,12 +81,16 @@ export async function startLocalNatsServer(options: LocalNatsServerOptions = {})
   const portsDir = path.join(tempDir, 'ports');
   fs.mkdirSync(storeDir, { recursive: true });
   fs.mkdirSync(portsDir, { recursive: true });
+  const configFile = path.join(tempDir, 'nats.conf');
+  // It may hold passwords: readable by this user only.
+  if (options.config !== undefined) fs.writeFileSync(configFile, options.config, { mode: 0o600 });
   let port = options.port && (await isPortFree(options.port)) ? options.port : -1;
   let server: ServerProcess | undefined;
 
   async function launch(): Promise<void> {
     for (const f of fs.readdirSync(portsDir)) fs.rmSync(path.join(portsDir, f));
     const args = [
+      ...(options.config !== undefined ? ['-c', configFile] : []),
       '-a',
       '127.0.0.1',
       '-p',

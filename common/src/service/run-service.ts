@@ -19,7 +19,7 @@ import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
 import { EventConsumer, type ConsumerDefinition } from '../messaging/consumer';
 import { InboxJanitor } from '../messaging/inbox-janitor';
-import { connectNats, ensureStream } from '../messaging/nats';
+import { connectNats, requireStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
 import { serviceCatalog, type ServiceDeclaration } from '../services/catalog';
 
@@ -133,8 +133,9 @@ export interface RunningService {
   url: string;
   logger: Logger;
   db: Database;
-  nc: NatsConnection;
-  relay: OutboxRelay;
+  /** Undefined for a service with nothing on the bus (it does not connect to NATS). */
+  nc?: NatsConnection;
+  relay?: OutboxRelay;
   consumers: EventConsumer[];
   /** How long `runService` lets `stop` take before it exits anyway (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
@@ -170,13 +171,26 @@ export async function startService<S extends ConfigSpec, D = undefined>(
     closers.unshift({ name: 'database pool', close: () => database.close() });
     await migrateDatabase(database.pool, database.db, def.migrationsFolder);
 
-    const nc = await connectNats({
-      servers: config.NATS_URL,
-      name: config.NATS_CLIENT_NAME ?? `${def.name}-${os.hostname()}-${process.pid}`,
-      logger,
-    });
-    closers.unshift({ name: 'nats', close: () => nc.drain() });
-    const jsm = await ensureStream(nc, { replicas: config.NATS_STREAM_REPLICAS });
+    // A service with nothing on the bus (auth) gets no NATS credentials and opens no connection.
+    const declaration = Object.hasOwn(catalog, def.name) ? catalog[def.name] : undefined;
+    const usesNats =
+      !declaration ||
+      declaration.publishes.length > 0 ||
+      declaration.consumes.length > 0 ||
+      def.consumers !== undefined;
+    const nc = usesNats
+      ? await connectNats({
+          servers: config.NATS_URL,
+          name: config.NATS_CLIENT_NAME ?? `${def.name}-${os.hostname()}-${process.pid}`,
+          user: config.NATS_USER,
+          password: config.NATS_PASSWORD,
+          caFile: config.NATS_CA_FILE,
+          logger,
+        })
+      : undefined;
+    if (nc) closers.unshift({ name: 'nats', close: () => nc.drain() });
+    // The admin step creates and sizes the stream; a service may only read it.
+    const jsm = nc ? await requireStream(nc) : undefined;
 
     const base: BaseDeps<ConfigOf<S>> = { config, db: database.db, logger };
     const built = (def.dependencies ? await def.dependencies(base) : undefined) as D;
@@ -209,36 +223,44 @@ export async function startService<S extends ConfigSpec, D = undefined>(
         db: async () => {
           await database.pool.query('select 1');
         },
-        nats: async () => {
-          if (nc.isClosed()) throw new Error('closed');
-          await nc.flush();
-        },
+        ...(nc
+          ? {
+              nats: async () => {
+                if (nc.isClosed()) throw new Error('closed');
+                await nc.flush();
+              },
+            }
+          : {}),
       },
     };
     const deps: AppDeps<ConfigOf<S>, D> = { ...base, deps: built, metrics, health };
     const app = def.buildApp(deps);
 
-    const relay = new OutboxRelay({
-      pool: database.pool,
-      js: jetstream(nc),
-      logger: logger.child({ component: 'relay' }),
-      retentionMs: config.OUTBOX_RETENTION_HOURS * 3600_000,
-      onBatch: (r) => {
-        published.inc(r.published);
-        publishFailures.inc(r.failed);
-      },
-    });
-    await relay.start();
-    closers.unshift({ name: 'relay', close: () => relay.stop() });
+    const relay =
+      nc &&
+      new OutboxRelay({
+        pool: database.pool,
+        js: jetstream(nc),
+        logger: logger.child({ component: 'relay' }),
+        retentionMs: config.OUTBOX_RETENTION_HOURS * 3600_000,
+        onBatch: (r) => {
+          published.inc(r.published);
+          publishFailures.inc(r.failed);
+        },
+      });
+    if (relay) {
+      await relay.start();
+      closers.unshift({ name: 'relay', close: () => relay.stop() });
+    }
 
     const definitions = typeof def.consumers === 'function' ? def.consumers(deps) : (def.consumers ?? []);
     checkAgainstCatalog(def.name, definitions, catalog);
-    const consumers = definitions.map((definition) => {
+    const consumers = (nc && jsm ? definitions : []).map((definition) => {
       const c = new EventConsumer({
         service: def.name,
         definition,
-        nc,
-        jsm,
+        nc: nc!,
+        jsm: jsm!,
         db: database.db,
         logger,
         concurrency: def.consumerConcurrency,

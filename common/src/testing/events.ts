@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Database } from '../db/database';
 import type { EventData, Subject } from '../events/catalog';
 import type { EventEnvelope } from '../events/contract';
 import { silentLogger } from '../http/logger';
 import { EventConsumer, type ConsumerDefinition, type ConsumerSignals } from '../messaging/consumer';
-import { ensureStream } from '../messaging/nats';
+import { requireStream } from '../messaging/nats';
+import { serviceCatalog } from '../services/catalog';
+import { connectTestUser, testUserFor } from './nats-server';
 
 /** Publishes an event to the stream as a producing service's relay would (the event id is the message id). */
 export async function publishTestEvent<S extends Subject>(
@@ -33,7 +35,10 @@ export async function publishRaw(nc: NatsConnection, subject: string, body: stri
 /** A consumer running against a test database and nats-server, with a way to await its signals. */
 export interface TestConsumer<S extends Subject> {
   consumer: EventConsumer<S>;
+  /** The consumer's connection, as its service (or the test user for a service the catalog lacks). */
   nc: NatsConnection;
+  /** A connection as the service that publishes the subject, for tests that play it. */
+  publisher: NatsConnection;
   /**
    * Resolves with a signal of `kind` whose event id is `eventId` (any when omitted): the oldest one
    * received since the consumer started that no earlier `next` took, else the next to come. Signals are
@@ -72,8 +77,12 @@ export async function startTestConsumer<S extends Subject>(
   definition: ConsumerDefinition<S>,
   options: { service: string; natsUrl: string; db: Database; maxDeliveries?: number; concurrency?: number },
 ): Promise<TestConsumer<S>> {
-  const nc = await connect({ servers: options.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  const jsm = await ensureStream(nc);
+  const nc = await connectTestUser(options.natsUrl, testUserFor(options.natsUrl, options.service));
+  const owner = Object.entries(serviceCatalog).find(([, d]) =>
+    (d.publishes as readonly string[]).includes(definition.subject),
+  )?.[0];
+  const publisher = await connectTestUser(options.natsUrl, testUserFor(options.natsUrl, owner ?? ''));
+  const jsm = await requireStream(nc);
   const consumer = new EventConsumer({
     service: options.service,
     definition,
@@ -100,6 +109,7 @@ export async function startTestConsumer<S extends Subject>(
   return {
     consumer,
     nc,
+    publisher,
     next(kind, eventId, timeoutMs = 15_000) {
       type Payload = ConsumerSignals[typeof kind][0];
       const i = buffered.findIndex((b) => b.kind === kind && matches(b.payload, eventId));
@@ -128,6 +138,7 @@ export async function startTestConsumer<S extends Subject>(
       await consumer.stop();
       for (const { kind, listener } of listeners) consumer.events.off(kind, listener as never);
       await nc.close();
+      await publisher.close();
     },
   };
 }

@@ -1,13 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import {
-  STREAM_NAME,
-  ensureStream,
-  silentLogger,
-  startService,
-  type RunningService,
-} from '@ticketing/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { STREAM_NAME, silentLogger, startService, type RunningService } from '@ticketing/common';
 import {
   publishTestEvent,
   startMessagingFixture,
@@ -22,13 +16,14 @@ import { orderCreatedData } from './helpers';
 let db: TestDatabase;
 let nats: NatsServerHandle;
 let nc: NatsConnection;
+let orders: NatsConnection;
 let teardown: () => Promise<void>;
 const running: RunningService[] = [];
 
 /** Starts the real service (main's definition) against this file's database and nats-server. */
 async function startExpirationService(): Promise<RunningService> {
   const service = await startService(expirationService, {
-    env: { DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0' },
+    env: { DATABASE_URL: db.url, ...nats.env('expiration'), PORT: '0' },
     logger: silentLogger(),
   });
   running.push(service);
@@ -86,8 +81,9 @@ function waitUntilPublished(orderId: string, timeoutMs: number) {
 
 beforeAll(async () => {
   ({ db, nats, stop: teardown } = await startMessagingFixture('expiration'));
-  nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  await ensureStream(nc);
+  // Reads the stream as the test-only user; `orders` plays the service publishing order events.
+  nc = await nats.connect();
+  orders = await nats.connect('orders');
 });
 
 afterEach(async () => {
@@ -96,6 +92,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await nc?.close();
+  await orders?.close();
   await teardown?.();
 });
 
@@ -104,7 +101,7 @@ describe('scheduled expiry', () => {
     const first = await startExpirationService();
     const expiresAt = Date.now() + 2_000;
     const order = orderCreatedData({ expiresAt: new Date(expiresAt).toISOString() });
-    await publishTestEvent(nc, 'order.created', order);
+    await publishTestEvent(orders, 'order.created', order);
     await waitUntilScheduled(order.id);
 
     await stopService(first);
@@ -121,7 +118,7 @@ describe('scheduled expiry', () => {
     await startExpirationService();
     const expiresAt = Date.now() + 1_000;
     const order = orderCreatedData({ expiresAt: new Date(expiresAt).toISOString() });
-    await publishTestEvent(nc, 'order.created', order);
+    await publishTestEvent(orders, 'order.created', order);
     await waitUntilScheduled(order.id);
 
     await nats.halt();

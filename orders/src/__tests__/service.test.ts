@@ -8,6 +8,7 @@ import {
   type NatsServerHandle,
   type TestDatabase,
 } from '@ticketing/common/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
 import request from 'supertest';
 import { ordersService } from '../service';
 import { JWT_KEY, newUser, storedOrder, storedTicket, ticketCreatedData } from './helpers';
@@ -15,16 +16,23 @@ import { JWT_KEY, newUser, storedOrder, storedTicket, ticketCreatedData } from '
 let db: TestDatabase;
 let nats: NatsServerHandle;
 let service: RunningService;
+// The services orders hears from, played by connections with their credentials.
+let tickets: NatsConnection;
+let expiration: NatsConnection;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   nats = await startNatsServer();
   service = await startService(ordersService, {
-    env: { PORT: '0', DATABASE_URL: db.url, NATS_URL: nats.url, JWT_KEY, EXPIRATION_WINDOW_SECONDS: '60' },
+    env: { PORT: '0', DATABASE_URL: db.url, ...nats.env('orders'), JWT_KEY, EXPIRATION_WINDOW_SECONDS: '60' },
     logger: silentLogger(),
   });
+  tickets = await nats.connect('tickets');
+  expiration = await nats.connect('expiration');
 });
 afterAll(async () => {
+  await tickets?.close();
+  await expiration?.close();
   await service.stop();
   await nats.stop();
   await db.drop();
@@ -51,7 +59,7 @@ function publishedEvent(subject: string, orderId: string) {
 
 describe('the orders service', () => {
   it('orders a ticket learnt from ticket.created, publishes order.created, and cancels the order on expiration.complete', async () => {
-    const ticket = await publishTestEvent(service.nc, 'ticket.created', ticketCreatedData({ price: 42 }));
+    const ticket = await publishTestEvent(tickets, 'ticket.created', ticketCreatedData({ price: 42 }));
     await waitFor(() => storedTicket(db, ticket.data.id), { what: 'the ticket replica' });
 
     const res = await request(service.url)
@@ -66,7 +74,7 @@ describe('the orders service', () => {
       ticket: { id: ticket.data.id, price: 42 },
     });
 
-    await publishTestEvent(service.nc, 'expiration.complete', { orderId: res.body.id });
+    await publishTestEvent(expiration, 'expiration.complete', { orderId: res.body.id });
     await waitFor(async () => (await storedOrder(db, res.body.id)).status === 'cancelled', {
       what: 'the expiry',
     });

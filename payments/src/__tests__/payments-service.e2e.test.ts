@@ -2,14 +2,8 @@ import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import {
-  STREAM_NAME,
-  ensureStream,
-  silentLogger,
-  startService,
-  type RunningService,
-} from '@ticketing/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { STREAM_NAME, silentLogger, startService, type RunningService } from '@ticketing/common';
 import {
   publishTestEvent,
   sessionCookie,
@@ -25,17 +19,19 @@ import { buildOrder, jwtKey } from './helpers';
 let db: TestDatabase;
 let nats: NatsServerHandle;
 let nc: NatsConnection;
+let ordersNc: NatsConnection;
 let service: RunningService;
 let teardown: () => Promise<void>;
 
 beforeAll(async () => {
   ({ db, nats, stop: teardown } = await startMessagingFixture('payments'));
-  nc = await connect({ servers: nats.url });
-  await ensureStream(nc);
+  // Reads the stream as the test-only user; `ordersNc` plays the service publishing order events.
+  nc = await nats.connect();
+  ordersNc = await nats.connect('orders');
   service = await startService(paymentsService, {
     env: {
       DATABASE_URL: db.url,
-      NATS_URL: nats.url,
+      ...nats.env('payments'),
       PORT: '0',
       JWT_KEY: jwtKey,
       RECONCILE_INTERVAL_MS: '100',
@@ -47,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await nc?.close();
+  await ordersNc?.close();
   await teardown?.();
 });
 
@@ -54,7 +51,7 @@ describe('payments service', () => {
   it('takes a payment for an order it learned from order.created and publishes payment.created', async () => {
     const userId = crypto.randomUUID();
     const orderId = crypto.randomUUID();
-    await publishTestEvent(nc, 'order.created', {
+    await publishTestEvent(ordersNc, 'order.created', {
       id: orderId,
       version: 0,
       status: 'created',
@@ -90,7 +87,7 @@ describe('payments service', () => {
     const userId = crypto.randomUUID();
     const orderId = crypto.randomUUID();
     const ticketId = crypto.randomUUID();
-    await publishTestEvent(nc, 'order.created', {
+    await publishTestEvent(ordersNc, 'order.created', {
       id: orderId,
       version: 0,
       status: 'created',
@@ -113,7 +110,11 @@ describe('payments service', () => {
       .send({ orderId, token: 'tok_visa' });
     expect(paid.status).toBe(201);
 
-    await publishTestEvent(nc, 'order.cancelled', { id: orderId, version: 1, ticket: { id: ticketId } });
+    await publishTestEvent(ordersNc, 'order.cancelled', {
+      id: orderId,
+      version: 1,
+      ticket: { id: ticketId },
+    });
 
     // The sandbox refunds only charges it made: the consumer must hold the app's provider.
     const refunded = await waitFor(

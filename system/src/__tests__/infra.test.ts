@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { STREAM_NAME } from '@ticketing/common';
 import { adminQuery as query } from '@ticketing/common/testing';
 import { NatsServerNotFoundError, startNats } from '../nats';
 import { startPostgres } from '../postgres';
@@ -63,6 +66,34 @@ describe('the embedded PostgreSQL', () => {
 });
 
 describe('nats-server', () => {
+  it('refuses an anonymous client, admits each service with the passwords it keeps, and lets the admin step create the stream', async () => {
+    const nats = await startNats({ storeDir: path.join(root, 'nats-auth', 'nats'), log: quiet });
+    try {
+      await expect(connect({ servers: nats.url, reconnect: false })).rejects.toThrow(/authorization/i);
+      expect(nats.credentialsEnv('auth')).toEqual({});
+      const orders = nats.credentialsEnv('orders');
+      expect(orders.NATS_USER).toBe('orders');
+      expect(fs.statSync(path.join(root, 'nats-auth', 'nats-passwords', 'orders')).mode & 0o777).toBe(0o600);
+
+      await nats.setupStream({ maxBytes: 2 * 1024 * 1024 });
+
+      const nc = await connect({
+        servers: nats.url,
+        user: orders.NATS_USER,
+        pass: orders.NATS_PASSWORD,
+        inboxPrefix: '_INBOX_orders',
+      });
+      try {
+        const info = await (await jetstreamManager(nc)).streams.info(STREAM_NAME);
+        expect(info.config.max_bytes).toBe(2 * 1024 * 1024);
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await nats.stop();
+    }
+  });
+
   it('uses NATS_URL as given and starts nothing', async () => {
     const nats = await startNats({
       url: 'nats://example:4222',

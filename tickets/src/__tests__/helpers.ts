@@ -103,7 +103,7 @@ export async function deliver<S extends Subject>(
   { signal = 'handled', id = crypto.randomUUID() }: { signal?: keyof ConsumerSignals; id?: string } = {},
 ) {
   const seen = tc.next(signal, id);
-  const event = await publishTestEvent(tc.nc, subject, data, { id });
+  const event = await publishTestEvent(tc.publisher, subject, data, { id });
   await seen;
   return event;
 }
@@ -114,6 +114,6 @@ export async function redeliver<S extends Subject>(
   event: { id: string; subject: string },
 ) {
   const seen = tc.next('duplicate', event.id);
-  await publishRaw(tc.nc, event.subject, JSON.stringify(event));
+  await publishRaw(tc.publisher, event.subject, JSON.stringify(event));
   await seen;
 }

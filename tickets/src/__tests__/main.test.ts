@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { connectNats, silentLogger } from '@ticketing/common';
 import {
   publishTestEvent,
   startMain,
@@ -59,7 +58,12 @@ describe('src/main.ts', () => {
     afterAll(() => teardown?.());
 
     it('serves, publishes through the relay, consumes order events, and exits 0 on SIGTERM', async () => {
-      const main = startMain(serviceDir, { DATABASE_URL: db.url, NATS_URL: nats.url, JWT_KEY, PORT: '0' });
+      const main = startMain(serviceDir, {
+        DATABASE_URL: db.url,
+        ...nats.env('tickets'),
+        JWT_KEY,
+        PORT: '0',
+      });
       try {
         const base = await main.url();
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -83,7 +87,7 @@ describe('src/main.ts', () => {
           { what: 'ticket.created to be published' },
         );
 
-        const nc = await connectNats({ servers: nats.url, logger: silentLogger() });
+        const nc = await nats.connect('orders');
         const orderId = crypto.randomUUID();
         await publishTestEvent(nc, 'order.created', orderCreatedData(ticket.id, orderId));
         await nc.close();

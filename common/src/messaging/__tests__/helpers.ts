@@ -1,19 +1,23 @@
 import crypto from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { silentLogger } from '../../http/logger';
-import { ensureStream, STREAM_NAME } from '../nats';
+import { requireStream, STREAM_NAME } from '../nats';
 import { OutboxRelay, type RelayOptions } from '../relay';
 import { outbox } from '../outbox';
 import type { Database } from '../../db/database';
 import type { TestDatabase } from '../../testing/test-database';
+import { connectTestUser } from '../../testing/nats-server';
 
 export const logger = silentLogger();
 
-/** A NATS connection with the event stream in place. */
-export async function connectWithStream(url: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
-  const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  const jsm = await ensureStream(nc);
+/** A NATS connection (as `user`, default the test user) with the event stream in place. */
+export async function connectWithStream(
+  url: string,
+  user?: string,
+): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+  const nc = await connectTestUser(url, user);
+  const jsm = await requireStream(nc);
   return { nc, jsm };
 }
 

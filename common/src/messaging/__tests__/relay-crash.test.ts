@@ -33,7 +33,7 @@ describe('a relay process killed mid-batch', () => {
       process.execPath,
       ['--import', 'tsx', path.join(__dirname, 'fixtures/relay-process.ts')],
       {
-        env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, BATCH_SIZE: '1000' },
+        env: { ...process.env, DATABASE_URL: db.url, ...nats.env('tickets'), BATCH_SIZE: '1000' },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );

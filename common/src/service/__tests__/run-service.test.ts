@@ -4,7 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import request from 'supertest';
 import { silentLogger } from '../../http/logger';
-import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
+import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { waitFor } from '../../testing/wait-for';
 import type { AppDeps } from '../run-service';
@@ -44,7 +44,7 @@ function run(env: Record<string, string | undefined>): Promise<{ code: number | 
 
 describe('runService', () => {
   it('exits non-zero with one line naming a missing variable', async () => {
-    const { code, stderr } = await run({ DATABASE_URL: db.url, NATS_URL: nats.url });
+    const { code, stderr } = await run({ DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER) });
     expect(code).toBe(1);
     expect(stderr.trim()).toBe('demo: Invalid configuration: DEMO_KEY is required (a required secret)');
   });
@@ -64,7 +64,7 @@ describe('runService', () => {
 
   it('starts, serves health, readiness and metrics, and publishes what a route commits', async () => {
     const service: RunningService = await startService(demoService, {
-      env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+      env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
       logger: silentLogger(),
       catalog: demoCatalog,
     });
@@ -98,7 +98,7 @@ describe('runService', () => {
         },
       },
       {
-        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
         logger: silentLogger(),
         catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
       },
@@ -223,7 +223,13 @@ describe('runService', () => {
       process.execPath,
       ['--import', 'tsx', path.join(__dirname, 'fixtures/demo-main.ts')],
       {
-        env: { PATH: process.env.PATH, DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: db.url,
+          ...nats.env(NATS_TEST_USER),
+          DEMO_KEY: 'x',
+          PORT: '0',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

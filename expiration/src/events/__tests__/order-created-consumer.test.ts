@@ -40,7 +40,7 @@ describe('order.created consumer', () => {
   it('schedules expiration.complete for the order at its expiresAt', async () => {
     const data = orderCreatedData({ expiresAt: '2026-11-23T12:15:00.123Z' });
 
-    const event = await publishTestEvent(tc.nc, 'order.created', data);
+    const event = await publishTestEvent(tc.publisher, 'order.created', data);
     await tc.next('handled', event.id);
 
     const rows = await scheduledEventsFor(data.id);
@@ -56,12 +56,12 @@ describe('order.created consumer', () => {
 
   it('schedules once when the same event is delivered twice', async () => {
     const data = orderCreatedData();
-    const event = await publishTestEvent(tc.nc, 'order.created', data);
+    const event = await publishTestEvent(tc.publisher, 'order.created', data);
     await tc.next('handled', event.id);
 
     // Without a message id the stream keeps the copy, so the consumer's inbox must catch it.
     const repeat = tc.next('duplicate', event.id);
-    await publishRaw(tc.nc, 'order.created', JSON.stringify(event));
+    await publishRaw(tc.publisher, 'order.created', JSON.stringify(event));
     await repeat;
 
     expect(await scheduledEventsFor(data.id)).toHaveLength(1);
@@ -69,10 +69,10 @@ describe('order.created consumer', () => {
 
   it('schedules once when two different order.created events name one order', async () => {
     const data = orderCreatedData();
-    const first = await publishTestEvent(tc.nc, 'order.created', data);
+    const first = await publishTestEvent(tc.publisher, 'order.created', data);
     await tc.next('handled', first.id);
 
-    const second = await publishTestEvent(tc.nc, 'order.created', {
+    const second = await publishTestEvent(tc.publisher, 'order.created', {
       ...data,
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     });
@@ -91,10 +91,10 @@ describe('order.created consumer', () => {
       data: { id: 'not-a-uuid' },
     };
     const deadLettered = tc.next('dead-lettered', poison.id);
-    await publishRaw(tc.nc, 'order.created', JSON.stringify(poison));
+    await publishRaw(tc.publisher, 'order.created', JSON.stringify(poison));
     await deadLettered;
 
-    const good = await publishTestEvent(tc.nc, 'order.created', orderCreatedData());
+    const good = await publishTestEvent(tc.publisher, 'order.created', orderCreatedData());
     await tc.next('handled', good.id);
 
     const [letter] = await db.db.select().from(deadLetters).where(eq(deadLetters.eventId, poison.id));

@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => teardown?.());
 
 async function expire(orderId: string) {
-  const event = await publishTestEvent(tc.nc, 'expiration.complete', { orderId });
+  const event = await publishTestEvent(tc.publisher, 'expiration.complete', { orderId });
   await tc.next('handled', event.id);
   return event;
 }
@@ -117,7 +117,7 @@ describe('expiration.complete consumer', () => {
     const event = await expire(order.id);
 
     const duplicate = tc.next('duplicate', event.id);
-    await publishAgain(tc.nc, event);
+    await publishAgain(tc.publisher, event);
 
     await duplicate;
     expect(await storedOrder(db, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
@@ -125,7 +125,9 @@ describe('expiration.complete consumer', () => {
   });
 
   it('acknowledges an expiry for an unknown order without effect', async () => {
-    const event = await publishTestEvent(tc.nc, 'expiration.complete', { orderId: crypto.randomUUID() });
+    const event = await publishTestEvent(tc.publisher, 'expiration.complete', {
+      orderId: crypto.randomUUID(),
+    });
 
     await tc.next('handled', event.id);
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(() => teardown?.());
 
 async function pay(orderId: string) {
-  const event = await publishTestEvent(tc.nc, 'payment.created', {
+  const event = await publishTestEvent(tc.publisher, 'payment.created', {
     id: crypto.randomUUID(),
     orderId,
     stripeId: 'pi_test_123',
@@ -107,7 +107,7 @@ describe('payment.created consumer', () => {
     const event = await pay(order.id);
 
     const duplicate = tc.next('duplicate', event.id);
-    await publishAgain(tc.nc, event);
+    await publishAgain(tc.publisher, event);
 
     await duplicate;
     expect(await orderEvents(db, 'order.completed', order.id)).toHaveLength(1);

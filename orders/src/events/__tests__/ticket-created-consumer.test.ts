@@ -31,7 +31,7 @@ afterAll(() => teardown?.());
 describe('ticket.created consumer', () => {
   it('adds the ticket to the replica at version 0, its price in cents', async () => {
     const event = await publishTestEvent(
-      tc.nc,
+      tc.publisher,
       'ticket.created',
       ticketCreatedData({ title: 'Jazz night', price: 20.5 }),
     );
@@ -47,7 +47,7 @@ describe('ticket.created consumer', () => {
   });
 
   it('makes the ticket available to order', async () => {
-    const event = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData());
+    const event = await publishTestEvent(tc.publisher, 'ticket.created', ticketCreatedData());
     await tc.next('handled', event.id);
 
     const res = await postOrder(testApp(db), newUser().cookie, event.data.id);
@@ -57,21 +57,25 @@ describe('ticket.created consumer', () => {
   });
 
   it('applies a redelivered event once', async () => {
-    const event = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData());
+    const event = await publishTestEvent(tc.publisher, 'ticket.created', ticketCreatedData());
     await tc.next('handled', event.id);
 
     const duplicate = tc.next('duplicate', event.id);
-    await publishAgain(tc.nc, event);
+    await publishAgain(tc.publisher, event);
 
     await duplicate;
     expect(await storedTicket(db, event.data.id)).toMatchObject({ version: 0 });
   });
 
   it('skips a second version-0 event for a ticket it holds', async () => {
-    const first = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData({ title: 'First' }));
+    const first = await publishTestEvent(
+      tc.publisher,
+      'ticket.created',
+      ticketCreatedData({ title: 'First' }),
+    );
     await tc.next('handled', first.id);
 
-    const second = await publishTestEvent(tc.nc, 'ticket.created', { ...first.data, title: 'Second' });
+    const second = await publishTestEvent(tc.publisher, 'ticket.created', { ...first.data, title: 'Second' });
     await tc.next('handled', second.id);
 
     expect(await storedTicket(db, first.data.id)).toMatchObject({ title: 'First', version: 0 });

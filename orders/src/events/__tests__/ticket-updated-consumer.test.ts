@@ -35,14 +35,14 @@ afterAll(() => teardown?.());
 
 /** A ticket the replica holds at version 0. */
 async function replicatedTicket() {
-  const event = await publishTestEvent(created.nc, 'ticket.created', ticketCreatedData());
+  const event = await publishTestEvent(created.publisher, 'ticket.created', ticketCreatedData());
   await created.next('handled', event.id);
   return event.data;
 }
 
 function publishUpdate(ticket: { id: string; userId: string }, version: number, price = 20 + version) {
   return publishTestEvent(
-    updated.nc,
+    updated.publisher,
     'ticket.updated',
     ticketUpdatedData(ticket, version, { title: `v${version}`, price }),
   );
@@ -83,7 +83,7 @@ describe('ticket.updated consumer', () => {
     const v1 = await publishUpdate(data, 1);
     await updated.next('deferred', v1.id);
     const v1Applied = updated.next('handled', v1.id);
-    const creation = await publishTestEvent(created.nc, 'ticket.created', data);
+    const creation = await publishTestEvent(created.publisher, 'ticket.created', data);
 
     await created.next('handled', creation.id);
     await v1Applied;
@@ -96,7 +96,7 @@ describe('ticket.updated consumer', () => {
     await updated.next('handled', v1.id);
 
     const stale = await publishTestEvent(
-      updated.nc,
+      updated.publisher,
       'ticket.updated',
       ticketUpdatedData(ticket, 1, { title: 'stale', price: 99 }),
     );
@@ -111,14 +111,18 @@ describe('ticket.updated consumer', () => {
     await updated.next('handled', v1.id);
 
     const duplicate = updated.next('duplicate', v1.id);
-    await publishAgain(updated.nc, v1);
+    await publishAgain(updated.publisher, v1);
 
     await duplicate;
     expect(await storedTicket(db, ticket.id)).toMatchObject({ version: 1 });
   });
 
   it('shows orders the latest price: a ticket updated 5 → 10 → 15 is ordered at 15, version 2', async () => {
-    const event = await publishTestEvent(created.nc, 'ticket.created', ticketCreatedData({ price: 5 }));
+    const event = await publishTestEvent(
+      created.publisher,
+      'ticket.created',
+      ticketCreatedData({ price: 5 }),
+    );
     await created.next('handled', event.id);
     for (const [version, price] of [
       [1, 10],

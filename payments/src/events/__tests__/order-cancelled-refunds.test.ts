@@ -75,13 +75,13 @@ afterAll(() => teardown?.());
 /** An order payable for the next 15 minutes, in the replica through order.created. */
 async function orderInReplica(): Promise<OrderCreatedData> {
   const data = orderCreatedData({ expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() });
-  const event = await publishTestEvent(created.nc, 'order.created', data);
+  const event = await publishTestEvent(created.publisher, 'order.created', data);
   await created.next('handled', event.id);
   return data;
 }
 
 function cancel(data: OrderCreatedData) {
-  return publishTestEvent(cancelled.nc, 'order.cancelled', {
+  return publishTestEvent(cancelled.publisher, 'order.cancelled', {
     id: data.id,
     version: 1,
     ticket: { id: data.ticket.id },
@@ -125,7 +125,7 @@ describe('order.cancelled consumer, for an order already paid', () => {
     await cancelled.next('handled', event.id);
 
     const repeat = cancelled.next('duplicate', event.id);
-    await publishRaw(cancelled.nc, 'order.cancelled', JSON.stringify(event));
+    await publishRaw(cancelled.publisher, 'order.cancelled', JSON.stringify(event));
     await repeat;
     // The same change again under a new event id (e.g. republished): version gated, nothing left to refund.
     const again = await cancel(data);

@@ -41,7 +41,7 @@ async function replicaOf(orderId: string) {
 }
 
 async function orderInReplica(data: OrderCreatedData): Promise<void> {
-  const event = await publishTestEvent(created.nc, 'order.created', data);
+  const event = await publishTestEvent(created.publisher, 'order.created', data);
   await created.next('handled', event.id);
 }
 
@@ -63,11 +63,11 @@ describe('order.created consumer', () => {
 
   it('applies a repeated event once', async () => {
     const data = orderCreatedData();
-    const event = await publishTestEvent(created.nc, 'order.created', data);
+    const event = await publishTestEvent(created.publisher, 'order.created', data);
     await created.next('handled', event.id);
 
     const repeat = created.next('duplicate', event.id);
-    await publishRaw(created.nc, 'order.created', JSON.stringify(event));
+    await publishRaw(created.publisher, 'order.created', JSON.stringify(event));
     await repeat;
 
     expect(await replicaOf(data.id)).toMatchObject({ version: 0, status: 'created' });
@@ -79,7 +79,7 @@ describe('order.cancelled consumer', () => {
     const data = orderCreatedData();
     await orderInReplica(data);
 
-    const event = await publishTestEvent(cancelled.nc, 'order.cancelled', {
+    const event = await publishTestEvent(cancelled.publisher, 'order.cancelled', {
       id: data.id,
       version: 1,
       ticket: { id: data.ticket.id },
@@ -92,7 +92,7 @@ describe('order.cancelled consumer', () => {
   it('waits for order.created when it arrives first, then applies', async () => {
     const data = orderCreatedData();
 
-    const event = await publishTestEvent(cancelled.nc, 'order.cancelled', {
+    const event = await publishTestEvent(cancelled.publisher, 'order.cancelled', {
       id: data.id,
       version: 1,
       ticket: { id: data.ticket.id },
@@ -112,7 +112,7 @@ describe('order.completed consumer', () => {
     const data = orderCreatedData();
     await orderInReplica(data);
 
-    const event = await publishTestEvent(completed.nc, 'order.completed', {
+    const event = await publishTestEvent(completed.publisher, 'order.completed', {
       id: data.id,
       version: 1,
       ticket: { id: data.ticket.id },
@@ -125,14 +125,14 @@ describe('order.completed consumer', () => {
   it('skips an older version than the replica holds', async () => {
     const data = orderCreatedData();
     await orderInReplica(data);
-    const cancel = await publishTestEvent(cancelled.nc, 'order.cancelled', {
+    const cancel = await publishTestEvent(cancelled.publisher, 'order.cancelled', {
       id: data.id,
       version: 1,
       ticket: { id: data.ticket.id },
     });
     await cancelled.next('handled', cancel.id);
 
-    const stale = await publishTestEvent(completed.nc, 'order.completed', {
+    const stale = await publishTestEvent(completed.publisher, 'order.completed', {
       id: data.id,
       version: 1,
       ticket: { id: data.ticket.id },
@@ -146,7 +146,7 @@ describe('order.completed consumer', () => {
     const data = orderCreatedData();
     await orderInReplica(data);
 
-    const event = await publishTestEvent(completed.nc, 'order.completed', {
+    const event = await publishTestEvent(completed.publisher, 'order.completed', {
       id: data.id,
       version: 2,
       ticket: { id: data.ticket.id },

@@ -149,7 +149,7 @@ describe('order.created consumer', () => {
       data: { id: 'x' },
     };
 
-    await publishRaw(created.nc, 'order.created', JSON.stringify(poison));
+    await publishRaw(created.publisher, 'order.created', JSON.stringify(poison));
     await deadLettered;
     await deliver(created, 'order.created', orderCreatedData(ticket.id));
 
