@@ -154,7 +154,7 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   def: ServiceDefinition<S, D>,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const catalog = options.catalog ?? serviceCatalog;
+  const catalog: Readonly<Record<string, ServiceDeclaration>> = options.catalog ?? serviceCatalog;
   // A function's consumers are checked once built, before any of them starts.
   checkAgainstCatalog(def.name, Array.isArray(def.consumers) ? def.consumers : undefined, catalog);
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;

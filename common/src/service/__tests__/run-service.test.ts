@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import request from 'supertest';
 import { silentLogger } from '../../http/logger';
 import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
@@ -133,7 +132,7 @@ describe('runService', () => {
         },
       },
       {
-        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
         logger: silentLogger(),
         catalog: demoCatalog,
       },
@@ -154,14 +153,14 @@ describe('runService', () => {
         configSpec: demoConfigSpec,
         dependencies: () => ({
           close: async () => {
-            events.push(service.nc.isClosed() ? 'closed after NATS' : 'dependencies closed');
+            events.push(service.nc!.isClosed() ? 'closed after NATS' : 'dependencies closed');
           },
         }),
         buildApp: (deps) => demoService.buildApp({ ...deps, deps: undefined }),
         background: async () => ({ stop: async () => void events.push('background stopped') }),
       },
       {
-        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
         logger: silentLogger(),
         catalog: demoCatalog,
       },
@@ -174,7 +173,7 @@ describe('runService', () => {
 
   it('refuses to start a service the catalog does not know, naming it', async () => {
     const start = startService(demoService, {
-      env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+      env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
       logger: silentLogger(),
     });
 
@@ -189,7 +188,10 @@ describe('runService', () => {
         name: 'expiration',
         consumers: [defineConsumer('ticket.created', async () => undefined)],
       },
-      { env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' }, logger: silentLogger() },
+      {
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+      },
     );
 
     await expect(start).rejects.toThrow(
@@ -201,14 +203,14 @@ describe('runService', () => {
     const start = startService(
       { ...demoService, consumers: () => [defineConsumer('order.created', async () => undefined)] },
       {
-        env: { DATABASE_URL: db.url, NATS_URL: nats.url, DEMO_KEY: 'x', PORT: '0' },
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
         logger: silentLogger(),
         catalog: demoCatalog,
       },
     );
 
     await expect(start).rejects.toThrow('service "demo" consumes order.created not declared in the catalog');
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect(NATS_TEST_USER);
     try {
       const jsm = await jetstreamManager(nc);
       const durables = await jsm.consumers.list(STREAM_NAME).next();
