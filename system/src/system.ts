@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase, freePort, lineSplitter } from '@ticketing/common/local';
-import { startGateway, type Gateway } from './gateway';
+import { gatewaySettingsFromEnv, startGateway, type Gateway } from './gateway';
 import { stdoutSink, type LogSink } from './log';
 import { startNats, type NatsHandle } from './nats';
 import { startPostgres, type PostgresHandle } from './postgres';
@@ -27,7 +27,7 @@ export interface SystemOptions {
   ephemeral?: boolean;
   /** Gateway port; 0 = any free port. Default 3000. */
   gatewayPort?: number;
-  /** Gateway bind address. Default: all interfaces. */
+  /** Gateway bind address. Default 127.0.0.1 (this machine only). */
   gatewayHost?: string;
   /** Preferred port of the embedded PostgreSQL (any free port when taken). Default: any free port. */
   postgresPort?: number;
@@ -390,6 +390,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
 
     const byName = new Map(started.map((p) => [p.name, p]));
     gateway = await startGateway({
+      ...gatewaySettingsFromEnv(env),
       routes: loadRoutes(),
       port: resolvedGatewayPort,
       host: options.gatewayHost,
