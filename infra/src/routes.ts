@@ -51,7 +51,8 @@ export function loadRoutes(file = path.join(infraDir, 'routes.json')): Route[] {
     if (r.prefix !== '/' && r.prefix.endsWith('/'))
       throw new Error(`route prefix must not end with "/": ${r.prefix}`);
   }
-  return table.routes;
+  // `upgrade` is for the local gateway only: ingress-nginx and Gateway API pass websockets anyway.
+  return table.routes.map(({ prefix, service }) => ({ prefix, service }));
 }
 
 /**

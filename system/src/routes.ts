@@ -5,6 +5,11 @@ import path from 'node:path';
 export interface Route {
   prefix: string;
   service: string;
+  /**
+   * The local gateway tunnels protocol upgrades (websockets) to this route; on any other route an
+   * upgrade request is answered as a plain request and the connection closed.
+   */
+  upgrade?: boolean;
 }
 
 /** The repository root (system/src or system/dist → ../..). */
@@ -18,7 +23,12 @@ export function loadRoutes(file = routesFile): Route[] {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { routes?: Route[] };
   if (!Array.isArray(parsed.routes)) throw new Error(`${file}: expected { "routes": [...] }`);
   for (const r of parsed.routes) {
-    if (typeof r.prefix !== 'string' || !r.prefix.startsWith('/') || typeof r.service !== 'string') {
+    if (
+      typeof r.prefix !== 'string' ||
+      !r.prefix.startsWith('/') ||
+      typeof r.service !== 'string' ||
+      (r.upgrade !== undefined && typeof r.upgrade !== 'boolean')
+    ) {
       throw new Error(`${file}: bad route ${JSON.stringify(r)}`);
     }
   }

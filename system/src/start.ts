@@ -2,7 +2,9 @@
  * `npm start`: the whole system on one machine (after `npm run build`). Ctrl-C stops it cleanly
  * and leaves no process behind; data stays in .data/ for the next start.
  *
- * Environment: PORT (gateway, default 3000), HOST (gateway bind address, default all interfaces),
+ * Environment: PORT (gateway, default 3000), HOST (gateway bind address, default 127.0.0.1;
+ * 0.0.0.0 exposes it), the gateway's GATEWAY_UPSTREAM_TIMEOUT_MS, GATEWAY_HEADERS_TIMEOUT_MS,
+ * GATEWAY_REQUEST_TIMEOUT_MS and TRUST_PROXY (see gateway.ts),
  * DATABASE_URL (a PostgreSQL server to use instead of the embedded one; one database per service is
  * created on it), DATABASE_URL_<SERVICE> (one service's database), NATS_URL (instead of a local
  * nats-server), JWT_KEY (default: generated once into .data/jwt-key), DATA_DIR (default .data), and

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { serviceNames as catalogServiceNames, type ServiceName } from '@ticketing/common';
 import { loadConfig, streamConfigSpec, streamSettingsFrom } from '@ticketing/common';
 import { ensureDatabase, freePort, lineSplitter } from '@ticketing/common/local';
-import { startGateway, type Gateway } from './gateway';
+import { gatewaySettingsFromEnv, startGateway, type Gateway } from './gateway';
 import { stdoutSink, type LogSink } from './log';
 import { startNats, type NatsHandle } from './nats';
 import { startPostgres, type PostgresHandle } from './postgres';
@@ -29,7 +29,7 @@ export interface SystemOptions {
   ephemeral?: boolean;
   /** Gateway port; 0 = any free port. Default 3000. */
   gatewayPort?: number;
-  /** Gateway bind address. Default: all interfaces. */
+  /** Gateway bind address. Default 127.0.0.1 (this machine only). */
   gatewayHost?: string;
   /** Preferred port of the embedded PostgreSQL (any free port when taken). Default: any free port. */
   postgresPort?: number;
@@ -398,6 +398,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
 
     const byName = new Map(started.map((p) => [p.name, p]));
     gateway = await startGateway({
+      ...gatewaySettingsFromEnv(env),
       routes: loadRoutes(),
       port: resolvedGatewayPort,
       host: options.gatewayHost,

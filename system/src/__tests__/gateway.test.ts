@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -125,13 +126,54 @@ describe('the gateway', () => {
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 
-  it('keeps an X-Forwarded-Proto set by a proxy in front and appends to X-Forwarded-For', async () => {
-    await fetch(`${gateway.url}/api/tickets`, {
-      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' },
-    }).then((r) => r.text());
+  it('keeps an X-Forwarded-Proto set by a trusted proxy in front and appends to X-Forwarded-For', async () => {
+    const behindProxy = await startGateway({
+      routes,
+      trustProxy: ['127.0.0.1'],
+      upstream: (s) => (ports[s] ? { host: '127.0.0.1', port: ports[s] } : undefined),
+    });
+    try {
+      await fetch(`${behindProxy.url}/api/tickets`, {
+        headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' },
+      }).then((r) => r.text());
+    } finally {
+      await behindProxy.close();
+    }
     const seen = tickets.seen.at(-1)!;
     expect(seen.headers['x-forwarded-proto']).toBe('https');
     expect(seen.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+  });
+
+  it('keeps only the addresses trusted hops vouch for', async () => {
+    const oneHop = await startGateway({
+      routes,
+      trustProxy: 1,
+      upstream: (s) => (ports[s] ? { host: '127.0.0.1', port: ports[s] } : undefined),
+    });
+    try {
+      await fetch(`${oneHop.url}/api/tickets`, {
+        headers: { 'x-forwarded-for': '10.6.6.6, 203.0.113.7' },
+      }).then((r) => r.text());
+    } finally {
+      await oneHop.close();
+    }
+    expect(tickets.seen.at(-1)!.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+  });
+
+  it('does not let a client set X-Forwarded-For, -Proto or -Host', async () => {
+    await fetch(`${gateway.url}/api/tickets`, {
+      headers: {
+        'x-forwarded-for': '203.0.113.7',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil.example',
+        forwarded: 'for=203.0.113.7',
+      },
+    }).then((r) => r.text());
+    const seen = tickets.seen.at(-1)!;
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-host']).toBe(`127.0.0.1:${gateway.port}`);
+    expect(seen.headers.forwarded).toBeUndefined();
   });
 
   it('passes every Set-Cookie header through', async () => {
@@ -210,6 +252,273 @@ describe('the gateway', () => {
     });
     expect(reply).toMatch(/^HTTP\/1.1 101/);
     expect(reply).toContain('echo:ping');
+  });
+});
+
+/** Sends raw bytes and collects everything the gateway answers until it closes (or `ms` pass). */
+function exchange(port: number, data: string, ms = 5_000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(data));
+    let text = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ text, closed: false });
+    }, ms);
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+    s.on('error', reject);
+  });
+}
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const wsAccept = (key: string) =>
+  crypto
+    .createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
+
+/** One websocket text frame (RFC 6455 §5.2), masked as a client must send it. */
+function wsFrame(text: string, masked: boolean): Buffer {
+  const payload = Buffer.from(text);
+  const mask = masked ? crypto.randomBytes(4) : Buffer.alloc(0);
+  const body = masked ? payload.map((b, i) => b ^ mask[i % 4]!) : payload;
+  return Buffer.concat([Buffer.from([0x81, (masked ? 0x80 : 0) | payload.length]), mask, body]);
+}
+
+/** The text of the first whole frame in `buf` (short frames only), if there is one. */
+function wsRead(buf: Buffer): string | undefined {
+  if (buf.length < 2) return undefined;
+  const masked = (buf[1]! & 0x80) !== 0;
+  const len = buf[1]! & 0x7f;
+  const start = 2 + (masked ? 4 : 0);
+  if (buf.length < start + len) return undefined;
+  const body = buf.subarray(start, start + len);
+  const mask = buf.subarray(2, 6);
+  return Buffer.from(masked ? body.map((b, i) => b ^ mask[i % 4]!) : body).toString();
+}
+
+describe('the gateway at the edge', () => {
+  let auth: Awaited<ReturnType<typeof upstream>>;
+  let tickets: Awaited<ReturnType<typeof upstream>>;
+  let client: Awaited<ReturnType<typeof upstream>>;
+  let silent: net.Server;
+  const silentSockets = new Set<net.Socket>();
+  let gateway: Gateway;
+  const ports: Record<string, number> = {};
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    auth = await upstream('auth');
+    tickets = await upstream('tickets', (req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => res.end(JSON.stringify({ url: req.url, body })));
+    });
+    client = await upstream('client');
+    // A real websocket server: it checks the handshake, answers 101 and echoes one text frame.
+    client.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+      const key = String(req.headers['sec-websocket-key'] ?? '');
+      if (req.headers.upgrade !== 'websocket' || !key) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${wsAccept(key)}\r\n\r\n`,
+      );
+      let buf = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        const text = wsRead(buf);
+        if (text !== undefined) socket.write(wsFrame(`echo:${text}`, false));
+      });
+      socket.on('error', () => socket.destroy());
+      socket.on('end', () => socket.destroy());
+    });
+    // Accepts connections and never answers.
+    silent = net.createServer((s) => {
+      silentSockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => silentSockets.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    ports.auth = auth.port;
+    ports.tickets = tickets.port;
+    ports.client = client.port;
+    ports.orders = (silent.address() as AddressInfo).port;
+    gateway = await startGateway({
+      routes,
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1_000,
+      upstreamTimeoutMs: 700,
+      upstream: (s) => (ports[s] ? { host: '127.0.0.1', port: ports[s] } : undefined),
+      onError: ({ error }) => errors.push(error.message),
+    });
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await new Promise<void>((r) => {
+      silent.close(() => r());
+      for (const s of silentSockets) s.destroy();
+    });
+    await Promise.all([auth.close(), tickets.close(), client.close()]);
+  });
+
+  it('refuses a request with both Content-Length and Transfer-Encoding with 400', async () => {
+    const before = tickets.seen.length;
+    const { text, closed } = await exchange(
+      gateway.port,
+      'POST /api/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '0\r\n\r\nGET /api/tickets/smuggled HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(text).toMatch(/^HTTP\/1.1 400 /);
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(
+      JSON.stringify({ errors: [{ message: 'Invalid message framing' }] }),
+    );
+    expect(closed).toBe(true);
+    expect(tickets.seen.length).toBe(before);
+  });
+
+  it('refuses two different Content-Lengths with 400', async () => {
+    const { text } = await exchange(
+      gateway.port,
+      'POST /api/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}',
+    );
+    expect(text).toMatch(/^HTTP\/1.1 400 /);
+  });
+
+  it('refuses a transfer coding it cannot forward with 501', async () => {
+    const before = tickets.seen.length;
+    const { text, closed } = await exchange(
+      gateway.port,
+      'POST /api/tickets HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n',
+    );
+    expect(text).toMatch(/^HTTP\/1.1 501 /);
+    expect(text).toContain('{"errors":[{"message":"Transfer-Encoding is not supported"}]}');
+    expect(closed).toBe(true);
+    expect(tickets.seen.length).toBe(before);
+  });
+
+  it('forwards a body named in Connection: content-length once, never as a second request', async () => {
+    const smuggled = 'GET /api/tickets/smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+    const { text } = await exchange(
+      gateway.port,
+      'GET /api/tickets/first HTTP/1.1\r\nHost: x\r\nConnection: content-length\r\n' +
+        `Content-Length: ${smuggled.length}\r\n\r\n${smuggled}`,
+      1_500,
+    );
+    expect(text).toMatch(/^HTTP\/1.1 200 /);
+    expect(text).toContain(JSON.stringify({ url: '/api/tickets/first', body: smuggled }));
+    expect(tickets.seen.map((s) => s.url)).not.toContain('/api/tickets/smuggled');
+  });
+
+  it('forwards a chunked body chunked, whatever Connection names', async () => {
+    const { text } = await exchange(
+      gateway.port,
+      'POST /api/tickets/chunked HTTP/1.1\r\nHost: x\r\nConnection: transfer-encoding, close\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    );
+    expect(text).toContain(JSON.stringify({ url: '/api/tickets/chunked', body: 'hello' }));
+    expect(tickets.seen.at(-1)!.headers['transfer-encoding']).toBe('chunked');
+  });
+
+  it('answers an upgrade to an API route as a plain request and closes: nothing after it reaches the service', async () => {
+    const before = auth.seen.length;
+    const { text, closed } = await exchange(
+      gateway.port,
+      'GET /api/users/currentuser HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' +
+        'GET /api/users/metrics HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(text).toMatch(/^HTTP\/1.1 200 /);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(text).toContain('"from":"auth"');
+    expect(closed).toBe(true);
+    const reached = auth.seen.slice(before);
+    expect(reached.map((s) => s.url)).toEqual(['/api/users/currentuser']);
+    expect(reached[0]!.headers.upgrade).toBeUndefined();
+  });
+
+  it('does not tunnel an upgrade the upstream refuses: its answer is relayed and the socket closed', async () => {
+    const before = client.seen.length;
+    const { text, closed } = await exchange(
+      gateway.port,
+      'GET /_next/webpack-hmr HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n' +
+        'GET /after HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(text).toMatch(/^HTTP\/1.1 400 /);
+    expect(closed).toBe(true);
+    expect(client.seen.length).toBe(before);
+  });
+
+  it('tunnels a websocket to the client route: a real handshake, then data both ways', async () => {
+    const key = crypto.randomBytes(16).toString('base64');
+    const result = await new Promise<{ head: string; echoed: string }>((resolve, reject) => {
+      const s = net.connect(gateway.port, '127.0.0.1', () =>
+        s.write(
+          'GET /_next/webpack-hmr HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+      );
+      let buf = Buffer.alloc(0);
+      let head: string | undefined;
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (head === undefined) {
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          head = buf.subarray(0, end).toString();
+          buf = buf.subarray(end + 4);
+          s.write(wsFrame('ping', true));
+        }
+        const echoed = wsRead(buf);
+        if (echoed !== undefined) {
+          s.destroy();
+          resolve({ head, echoed });
+        }
+      });
+      s.on('error', reject);
+    });
+    expect(result.head).toMatch(/^HTTP\/1.1 101 /);
+    expect(result.head).toContain(`Sec-WebSocket-Accept: ${wsAccept(key)}`);
+    expect(result.echoed).toBe('echo:ping');
+  });
+
+  it('cuts off a client that never finishes its headers while serving others', async () => {
+    const started = Date.now();
+    const slow = exchange(gateway.port, 'GET /api/tickets HTTP/1.1\r\nHost: x\r\nX-Slow: ', 10_000);
+    const served = await fetch(`${gateway.url}/api/tickets/meanwhile`);
+    expect(served.status).toBe(200);
+    const { text, closed } = await slow;
+    expect(closed).toBe(true);
+    expect(text).toMatch(/^HTTP\/1.1 408 /);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('cuts off a client that never finishes its body', async () => {
+    const { text, closed } = await exchange(
+      gateway.port,
+      'POST /api/tickets/slow-body HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{',
+      10_000,
+    );
+    expect(closed).toBe(true);
+    // Whoever answers first (the request timeout or the upstream bound), the client is not kept waiting.
+    expect(text).toMatch(/^HTTP\/1.1 (408|504) /);
+  });
+
+  it('answers 504 in the error shape when the upstream does not answer in time', async () => {
+    const started = Date.now();
+    const res = await fetch(`${gateway.url}/api/orders`);
+    const ms = Date.now() - started;
+    expect(res.status).toBe(504);
+    expect(await res.json()).toEqual({ errors: [{ message: 'Gateway timeout' }] });
+    expect(ms).toBeGreaterThanOrEqual(650);
+    expect(ms).toBeLessThan(3_000);
+    expect(errors.at(-1)).toMatch(/no answer in 700 ms/);
   });
 });
 
