@@ -7,20 +7,5 @@ export interface CurrentUser {
   exp?: number;
 }
 
-export interface Ticket {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  version: number;
-  orderId: string | null;
-}
-
-export interface Order {
-  id: string;
-  userId: string;
-  status: 'created' | 'awaiting:payment' | 'complete' | 'cancelled';
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number; version: number };
-  version: number;
-}
+// The API's resources are declared once, in common (type-only: nothing of common reaches the bundle).
+export type { TicketResource as Ticket, OrderResource as Order } from '@ticketing/common';
