@@ -7,6 +7,8 @@ export interface ErrorEntry {
 /** Base of every error that maps to an HTTP response: status on the class, one serializer. */
 export abstract class HttpError extends Error {
   abstract statusCode: number;
+  /** When set, the error handler sends it as `Retry-After` (429, 503). */
+  declare readonly retryAfterSeconds?: number;
 
   constructor(message: string) {
     super(message);

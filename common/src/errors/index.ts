@@ -7,3 +7,4 @@ export { NotFoundError } from './not-found-error';
 export { PayloadTooLargeError } from './payload-too-large-error';
 export { UnsupportedMediaTypeError } from './unsupported-media-type-error';
 export { TooManyRequestsError } from './too-many-requests-error';
+export { ServiceUnavailableError } from './service-unavailable-error';

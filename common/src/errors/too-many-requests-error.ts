@@ -6,7 +6,7 @@ export class TooManyRequestsError extends HttpError {
 
   constructor(
     message = 'Too many attempts, try again later',
-    readonly retryAfterSeconds?: number,
+    override readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
