@@ -5,4 +5,6 @@ export interface OrdersContext {
   db: Database;
   /** How long a new order reserves its ticket. */
   expirationWindowSeconds: number;
+  /** Unpaid orders one buyer may hold at once. */
+  maxLiveOrdersPerUser: number;
 }

@@ -4,8 +4,12 @@ import { rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/co
 import { placeOrder } from '../domain/place-order';
 import type { OrdersContext } from './context';
 
-/** `POST /api/orders` `{ ticketId }` (signed in) → 201 Order. */
-export function createOrderRoute({ db, expirationWindowSeconds }: OrdersContext): Router {
+/** `POST /api/orders` `{ ticketId }` (signed in) → 201 Order; 429 with `Retry-After` past the buyer's unpaid-order limit. */
+export function createOrderRoute({
+  db,
+  expirationWindowSeconds,
+  maxLiveOrdersPerUser,
+}: OrdersContext): Router {
   return Router().post(
     '/api/orders',
     requireAuth,
@@ -23,6 +27,7 @@ export function createOrderRoute({ db, expirationWindowSeconds }: OrdersContext)
           userId: req.currentUser!.id,
           ticketId: req.body.ticketId,
           windowSeconds: expirationWindowSeconds,
+          maxLiveOrdersPerUser,
         }),
       );
       res.status(201).json(order);
