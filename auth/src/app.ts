@@ -9,6 +9,14 @@ export function buildApp({ config, db, logger, metrics, health }: AppDeps<Config
     db,
     hasher: createPasswordHasher({ N: config.SCRYPT_N, r: config.SCRYPT_R, p: config.SCRYPT_P }),
     throttle: { maxFailures: config.SIGNIN_MAX_FAILURES, windowSeconds: config.SIGNIN_WINDOW_SECONDS },
+    signupCeiling: {
+      max: config.SIGNUP_MAX_PER_ADDRESS,
+      windowSeconds: config.SIGNUP_ADDRESS_WINDOW_SECONDS,
+    },
+    signinFailureCeiling: {
+      max: config.SIGNIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: config.SIGNIN_WINDOW_SECONDS,
+    },
     session: { jwtKey: config.JWT_KEY, expiresInSeconds: config.JWT_EXPIRES_IN_SECONDS },
   });
   return createApp({ logger, jwtKey: config.JWT_KEY, metrics, health, routes: (app) => app.use(router) });

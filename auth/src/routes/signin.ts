@@ -3,10 +3,10 @@ import { body } from 'express-validator';
 import { rejectUnknownFields, setSessionCookie, signSession, validateRequest } from '@ticketing/common';
 import { signIn } from '../domain/users';
 import type { AuthContext } from './context';
-import { emailField } from './credential-fields';
+import { clientAddress, emailField } from './credential-fields';
 
 /** `POST /api/users/signin` `{ email, password }` → 200 `{ id, email }` and the session cookie. */
-export function signinRoute({ db, hasher, throttle, session }: AuthContext): Router {
+export function signinRoute({ db, hasher, throttle, signinFailureCeiling, session }: AuthContext): Router {
   return Router().post(
     '/api/users/signin',
     rejectUnknownFields(['email', 'password']),
@@ -19,7 +19,13 @@ export function signinRoute({ db, hasher, throttle, session }: AuthContext): Rou
       .withMessage('You must supply a password'),
     validateRequest,
     async (req, res) => {
-      const user = await signIn(db, hasher, throttle, { email: req.body.email, password: req.body.password });
+      const user = await signIn(
+        db,
+        hasher,
+        throttle,
+        { email: req.body.email, password: req.body.password },
+        { address: clientAddress(req), ceiling: signinFailureCeiling },
+      );
       setSessionCookie(req, res, signSession(user, session));
       res.status(200).json(user);
     },

@@ -3,10 +3,10 @@ import { body } from 'express-validator';
 import { rejectUnknownFields, setSessionCookie, signSession, validateRequest } from '@ticketing/common';
 import { signUp } from '../domain/users';
 import type { AuthContext } from './context';
-import { emailField } from './credential-fields';
+import { clientAddress, emailField } from './credential-fields';
 
-/** `POST /api/users/signup` `{ email, password }` → 201 `{ id, email }` and the session cookie. */
-export function signupRoute({ db, hasher, session }: AuthContext): Router {
+/** `POST /api/users/signup` `{ email, password }` → 201 `{ id, email }` and the session cookie; 429 past the per-address ceiling. */
+export function signupRoute({ db, hasher, signupCeiling, session }: AuthContext): Router {
   return Router().post(
     '/api/users/signup',
     rejectUnknownFields(['email', 'password']),
@@ -19,7 +19,12 @@ export function signupRoute({ db, hasher, session }: AuthContext): Router {
       .withMessage('Password must be between 8 and 128 characters'),
     validateRequest,
     async (req, res) => {
-      const user = await signUp(db, hasher, { email: req.body.email, password: req.body.password });
+      const user = await signUp(
+        db,
+        hasher,
+        { email: req.body.email, password: req.body.password },
+        { address: clientAddress(req), ceiling: signupCeiling },
+      );
       setSessionCookie(req, res, signSession(user, session));
       res.status(201).json(user);
     },
