@@ -17,7 +17,13 @@ export function buildApp(
     metrics,
     health,
     routes: (app) => {
-      app.use(paymentsRouter(db, provider));
+      app.use(
+        paymentsRouter(db, provider, {
+          maxPerOrder: config.PAYMENT_MAX_DECLINES_PER_ORDER,
+          maxPerUser: config.PAYMENT_MAX_DECLINES_PER_USER,
+          windowSeconds: config.PAYMENT_DECLINE_WINDOW_SECONDS,
+        }),
+      );
     },
   });
 }

@@ -26,9 +26,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** The payments app on `db`, charging through `provider`. */
-export function testApp(db: Database, provider: PaymentProvider) {
-  return buildApp({ config: testConfig(), db, logger: silentLogger() }, provider);
+/** The payments app on `db`, charging through `provider` (`env` overrides variables). */
+export function testApp(db: Database, provider: PaymentProvider, env: Record<string, string> = {}) {
+  return buildApp({ config: testConfig(env), db, logger: silentLogger() }, provider);
 }
 
 /** POST /api/payments with `body`, signed in as `userId`. */

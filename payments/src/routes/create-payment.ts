@@ -8,6 +8,7 @@ import {
   type Database,
 } from '@ticketing/common';
 import { payOrder } from '../domain/pay-order';
+import type { DeclineLimits } from '../domain/payment-attempts';
 import type { PaymentProvider } from '../providers';
 
 const validators = [
@@ -29,7 +30,11 @@ const validators = [
 ];
 
 /** POST /api/payments `{ orderId, token }` → 201 `{ id }`; the rules are in payOrder. */
-export function createPaymentRouter(db: Database, provider: PaymentProvider): Router {
+export function createPaymentRouter(
+  db: Database,
+  provider: PaymentProvider,
+  declineLimits: DeclineLimits,
+): Router {
   const router = Router();
   router.post(
     '/api/payments',
@@ -44,6 +49,7 @@ export function createPaymentRouter(db: Database, provider: PaymentProvider): Ro
         provider,
         { orderId, token, userId: req.currentUser!.id },
         req.log ?? silentLogger(),
+        declineLimits,
       );
       res.status(201).json({ id: payment.id });
     },
