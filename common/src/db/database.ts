@@ -107,6 +107,11 @@ export function isQueryReadTimeout(err: unknown): boolean {
  * transaction the client had open: handing that connection to the next caller could commit the
  * abandoned work with theirs. So a client whose query timed out is ended, and the pool drops it
  * when it is released (an ending client is never reused).
+ *
+ * Drizzle's `transaction()` sends BEGIN before its try/finally, so when BEGIN fails (a timeout, a
+ * lost connection) it never releases the client and the pool loses that slot for good. Drizzle
+ * sends BEGIN as a query object (`{ text: 'begin...' }`; our own code sends strings), so such a
+ * failure releases the client here, with the error, which makes the pool discard it.
  */
 function discardOnReadTimeout(client: PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -114,9 +119,15 @@ function discardOnReadTimeout(client: PoolClient): void {
     const result = query(...args);
     if (result instanceof Promise) {
       result.catch((err: unknown) => {
-        if (isQueryReadTimeout(err)) client.end().catch(() => undefined);
+        if (isDrizzleBegin(args[0])) client.release(err instanceof Error ? err : true);
+        else if (isQueryReadTimeout(err)) client.end().catch(() => undefined);
       });
     }
     return result;
   };
+}
+
+function isDrizzleBegin(queryConfig: unknown): boolean {
+  const text = (queryConfig as { text?: unknown } | null)?.text;
+  return typeof queryConfig === 'object' && typeof text === 'string' && /^begin\b/i.test(text);
 }

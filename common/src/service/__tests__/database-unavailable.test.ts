@@ -35,10 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Known gap: drizzle's transaction() sends BEGIN outside its try/finally, so a transaction whose
-  // BEGIN timed out never returns its client and the pool's end() waits for it forever. Shutdown
-  // is therefore bounded here, as runService bounds it with SHUTDOWN_TIMEOUT_MS.
-  await Promise.race([service?.stop(), new Promise((r) => setTimeout(r, 10_000))]);
+  await service?.stop();
   await Promise.all([pg?.stop(), nats?.stop()]);
 });
 
