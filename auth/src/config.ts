@@ -46,6 +46,24 @@ export const configSpec = defineConfig({
     default: 900,
     min: 1,
   },
+  SIGNUP_MAX_PER_ADDRESS: {
+    doc: 'Sign-ups from one client address within SIGNUP_ADDRESS_WINDOW_SECONDS before 429 (a generous ceiling: tests and offices share addresses)',
+    type: 'int',
+    default: 1000,
+    min: 1,
+  },
+  SIGNUP_ADDRESS_WINDOW_SECONDS: {
+    doc: 'Window in which sign-ups per client address are counted',
+    type: 'int',
+    default: 3600,
+    min: 1,
+  },
+  SIGNIN_MAX_FAILURES_PER_ADDRESS: {
+    doc: 'Failed sign-ins from one client address, across all emails, within SIGNIN_WINDOW_SECONDS before 429 (password spraying)',
+    type: 'int',
+    default: 100,
+    min: 1,
+  },
 });
 
 /** auth's typed configuration. */

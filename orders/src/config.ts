@@ -10,6 +10,12 @@ export const configSpec = defineConfig({
     default: 900,
     min: 1,
   },
+  MAX_LIVE_ORDERS_PER_USER: {
+    doc: 'Unpaid orders (created or awaiting payment) one buyer may hold at once; the next gets 429',
+    type: 'int',
+    default: 10,
+    min: 1,
+  },
 });
 
 /** orders' typed configuration. */

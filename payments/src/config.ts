@@ -29,6 +29,24 @@ export const configSpec = defineConfig({
     default: 30000,
     min: 100,
   },
+  PAYMENT_MAX_DECLINES_PER_ORDER: {
+    doc: 'Declined attempts on one order within PAYMENT_DECLINE_WINDOW_SECONDS after which the next attempt gets 429 (before the provider is called)',
+    type: 'int',
+    default: 5,
+    min: 1,
+  },
+  PAYMENT_MAX_DECLINES_PER_USER: {
+    doc: "Declined attempts across one buyer's orders within PAYMENT_DECLINE_WINDOW_SECONDS after which the next attempt gets 429",
+    type: 'int',
+    default: 20,
+    min: 1,
+  },
+  PAYMENT_DECLINE_WINDOW_SECONDS: {
+    doc: 'Window in which declined payment attempts are counted',
+    type: 'int',
+    default: 3600,
+    min: 1,
+  },
 });
 
 export type Config = ConfigOf<typeof configSpec>;

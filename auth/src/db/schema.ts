@@ -27,3 +27,22 @@ export const signinFailures = pgTable(
     index('signin_failures_failed_at_idx').on(t.failedAt),
   ],
 );
+
+/**
+ * Sign-ups and failed sign-ins counted against a client address (kept in the database so every
+ * replica sees them): ceilings against mass account creation and password spraying across emails.
+ */
+export const addressAttempts = pgTable(
+  'address_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** `signup` or `signin-failure`. */
+    kind: text('kind').notNull(),
+    address: text('address').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('address_attempts_address_idx').on(t.kind, t.address, t.at),
+    index('address_attempts_at_idx').on(t.at),
+  ],
+);

@@ -8,6 +8,7 @@ import {
 } from '@ticketing/common';
 import { users } from '../db/schema';
 import type { PasswordHasher } from './password-hasher';
+import { forgetAddressAttempt, takeAddressAttempt, type AddressCeiling } from './address-throttle';
 import { forgetAttempt, forgetFailures, takeAttempt, type ThrottleSettings } from './signin-throttle';
 
 /** What auth tells about a user (and signs into the session). */
@@ -22,12 +23,29 @@ export interface Credentials {
   password: string;
 }
 
-/** Creates an account; 400 `Email in use` when the email is taken, also when two sign-ups race. */
+/** The client address a request came from and the ceiling that applies to it. */
+export interface AddressGuard {
+  address: string;
+  ceiling: AddressCeiling;
+}
+
+/**
+ * Creates an account; 400 `Email in use` when the email is taken, also when two sign-ups race;
+ * 429 once the client address has made the ceiling's number of sign-ups within its window.
+ */
 export async function signUp(
   db: Database,
   hasher: PasswordHasher,
   { email, password }: Credentials,
+  from: AddressGuard,
 ): Promise<PublicUser> {
+  const attempt = await takeAddressAttempt(db, 'signup', from.address, from.ceiling);
+  if (!attempt.allowed) {
+    throw new TooManyRequestsError(
+      'Too many sign-ups from this address, try again later',
+      attempt.retryAfterSeconds,
+    );
+  }
   // Checked first only to skip a costly hash; the unique index is what decides a race.
   if (await findUserByEmail(db, email)) throw emailInUse();
   const passwordHash = await hasher.hash(password);
@@ -44,7 +62,8 @@ export async function signUp(
 }
 
 /**
- * Checks credentials under the sign-in throttle: 429 once the email has too many recent failures,
+ * Checks credentials under the sign-in throttles: 429 once the email, or the client address across
+ * all emails, has too many recent failures;
  * 400 `Invalid credentials` for an unknown email or a wrong password alike (and in comparable time).
  * A hash made with older scrypt parameters is replaced by one with the current parameters. An
  * attempt refused with 503 (no hashing turn in time) does not count as a failure.
@@ -54,7 +73,16 @@ export async function signIn(
   hasher: PasswordHasher,
   throttle: ThrottleSettings,
   { email, password }: Credentials,
+  from: AddressGuard,
 ): Promise<PublicUser> {
+  // Counted as a failure of the address up front (like the per-email count), taken back on success.
+  const fromAddress = await takeAddressAttempt(db, 'signin-failure', from.address, from.ceiling);
+  if (!fromAddress.allowed) {
+    throw new TooManyRequestsError(
+      'Too many failed sign-in attempts from this address, try again later',
+      fromAddress.retryAfterSeconds,
+    );
+  }
   const attempt = await takeAttempt(db, email, throttle);
   if (!attempt.allowed) {
     throw new TooManyRequestsError(
@@ -74,6 +102,7 @@ export async function signIn(
   if (!user || !matches) throw new BadRequestError('Invalid credentials');
 
   await forgetFailures(db, email);
+  await forgetAddressAttempt(db, fromAddress.id);
   if (hasher.needsRehash(user.passwordHash)) {
     try {
       await db

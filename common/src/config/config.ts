@@ -132,6 +132,18 @@ export const serviceConfigSpec = defineConfig({
     protocols: ['postgres:', 'postgresql:'],
     secret: true,
   },
+  DATABASE_CONNECT_TIMEOUT_MS: {
+    doc: 'Longest wait for a database connection before the request gets 503 (or the event is retried)',
+    type: 'int',
+    default: 5000,
+    min: 1,
+  },
+  DATABASE_STATEMENT_TIMEOUT_MS: {
+    doc: 'Longest a database statement may run (server-side statement_timeout; the client gives up 1 s later) before 503',
+    type: 'int',
+    default: 10000,
+    min: 1,
+  },
   NATS_URL: { doc: 'NATS server URL(s), comma-separated', type: 'string' },
   NATS_CLIENT_NAME: { doc: 'Name this process gives NATS (the pod name in Kubernetes)', optional: true },
   NATS_USER: {

@@ -1,7 +1,7 @@
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
 
 /** A Drizzle handle on a service's database. */
 export type Database = NodePgDatabase<Record<string, never>>;
@@ -21,20 +21,40 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** Bounds on how long a caller waits for the database (see `serviceConfigSpec`). */
+export interface DatabaseTimeouts {
+  /** Longest wait for a connection (pool slot or new connection). Default 5000. */
+  connectTimeoutMs?: number;
+  /** Longest a statement runs (server-side `statement_timeout`, and the client's own bound). Default 10000. */
+  statementTimeoutMs?: number;
+}
+
+// The client gives up a little after the server would: a live server reports its own timeout first
+// (57014); only an unresponsive one (stopped, partitioned) trips the client-side bound.
+const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
+
 /** Opens a connection pool on `url`. Errors on idle clients are logged by the caller's `onError`, never thrown. */
 export function createDatabase(
   url: string,
-  options: { max?: number; applicationName?: string; onError?: (err: Error) => void } = {},
+  options: {
+    max?: number;
+    applicationName?: string;
+    onError?: (err: Error) => void;
+  } & DatabaseTimeouts = {},
 ): DatabaseHandle {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const config: PoolConfig = {
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.applicationName,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
   };
   const pool = new Pool(config);
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (err) => options.onError?.(err));
+  pool.on('connect', discardOnReadTimeout);
   const db = drizzle(pool) as Database;
   let closed = false;
   return {
@@ -51,4 +71,63 @@ export function createDatabase(
 /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
 export function withTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(fn);
+}
+
+/**
+ * The database did not answer in time or is unreachable (statement or connect timeout, connection
+ * lost, server shutting down or out of connections): nothing is wrong with the request, retrying later may work.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  // Drizzle wraps the driver's error in its own, with the original as `cause`.
+  for (const e of [err, (err as { cause?: unknown } | undefined)?.cause]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') {
+      if (code === '57014' || /^(08|57P|53)/.test(code)) return true;
+      if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+    }
+    if (
+      typeof message === 'string' &&
+      /Query read timeout|Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+        message,
+      )
+    )
+      return true;
+  }
+  return false;
+}
+
+/** True for pg's client-side `query_timeout` error. */
+export function isQueryReadTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Query read timeout';
+}
+
+/**
+ * After a client-side timeout the statement may still be running on the server, inside whatever
+ * transaction the client had open: handing that connection to the next caller could commit the
+ * abandoned work with theirs. So a client whose query timed out is ended, and the pool drops it
+ * when it is released (an ending client is never reused).
+ *
+ * Drizzle's `transaction()` sends BEGIN before its try/finally, so when BEGIN fails (a timeout, a
+ * lost connection) it never releases the client and the pool loses that slot for good. Drizzle
+ * sends BEGIN as a query object (`{ text: 'begin...' }`; our own code sends strings), so such a
+ * failure releases the client here, with the error, which makes the pool discard it.
+ */
+function discardOnReadTimeout(client: PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if (isDrizzleBegin(args[0])) client.release(err instanceof Error ? err : true);
+        else if (isQueryReadTimeout(err)) client.end().catch(() => undefined);
+      });
+    }
+    return result;
+  };
+}
+
+function isDrizzleBegin(queryConfig: unknown): boolean {
+  const text = (queryConfig as { text?: unknown } | null)?.text;
+  return typeof queryConfig === 'object' && typeof text === 'string' && /^begin\b/i.test(text);
 }

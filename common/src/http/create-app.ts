@@ -35,8 +35,11 @@ export function createApp({
 }: CreateAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind the ingress/gateway: trust X-Forwarded-Proto so `req.secure` drives the cookie's Secure flag.
-  app.set('trust proxy', true);
+  // Behind one proxy (the gateway locally, the ingress in Kubernetes): trust X-Forwarded-Proto so
+  // `req.secure` drives the cookie's Secure flag, and take `req.ip` from the one X-Forwarded-For
+  // entry that proxy appended. Trusting every hop would let a client pick its own address by
+  // sending X-Forwarded-For, and walk around the per-address limits.
+  app.set('trust proxy', 1);
 
   app.use(securityHeaders);
   app.use(requestContext(logger));

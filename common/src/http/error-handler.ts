@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
-import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
+import { isDatabaseUnavailable } from '../db/database';
+import {
+  BadRequestError,
+  HttpError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+} from '../errors';
 import type { Logger } from './logger';
 import './types';
 
@@ -37,6 +44,9 @@ function fromFrameworkError(err: unknown): HttpError | null {
   return null;
 }
 
+// A database that stopped answering is usually back within seconds (restart, failover).
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 function send(res: Response, error: HttpError): void {
   if (error.retryAfterSeconds !== undefined) {
     res.setHeader('Retry-After', String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
@@ -51,6 +61,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
     const known = err instanceof HttpError ? err : fromFrameworkError(err);
     if (known) return send(res, known);
+
+    if (isDatabaseUnavailable(err)) {
+      // Not a fault of this request: the database is slow or away; the client may retry shortly.
+      (req.log ?? logger).warn({ err }, 'database unavailable');
+      return send(
+        res,
+        new ServiceUnavailableError(
+          'The service is unavailable, try again shortly',
+          DATABASE_RETRY_AFTER_SECONDS,
+        ),
+      );
+    }
 
     // A real fault: details go to the log under an id, the client only gets the id.
     const errorId = randomUUID();

@@ -10,7 +10,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import type { Database, Tx } from '../db/database';
+import { isDatabaseUnavailable, type Database, type Tx } from '../db/database';
 import { deadLetters, inbox } from '../db/schema';
 import { contractFor, type EventData, type Subject } from '../events/catalog';
 import { validateEnvelope, type EventEnvelope } from '../events/contract';
@@ -288,15 +288,10 @@ function retryDelay(deliveryCount: number): number {
 
 /** Errors that say nothing about the event: the database is unreachable, restarting, or a transaction lost a race. */
 export function isTransient(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; cause?: unknown };
+  if (isDatabaseUnavailable(err)) return true;
+  const e = err as { code?: string; cause?: unknown };
   const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code;
-  if (typeof code === 'string') {
-    if (/^(08|57P|53|40001|40P01)/.test(code)) return true;
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
-  }
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
-    String(e?.message ?? '') + String((e?.cause as Error | undefined)?.message ?? ''),
-  );
+  return code === '40001' || code === '40P01';
 }
 
 function describe(err: unknown): string {

@@ -166,6 +166,8 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   try {
     const database = createDatabase(config.DATABASE_URL, {
       applicationName: def.name,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       onError: (err) => logger.warn({ err }, 'idle database client error'),
     });
     closers.unshift({ name: 'database pool', close: () => database.close() });

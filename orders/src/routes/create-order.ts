@@ -4,7 +4,7 @@ import { rejectUnknownFields, requireAuth, validateRequest } from '@ticketing/co
 import { placeOrder } from '../domain/place-order';
 import type { OrdersContext } from './context';
 
-/** `POST /api/orders` `{ ticketId }` (signed in) → 201 Order. */
+/** `POST /api/orders` `{ ticketId }` (signed in) → 201 Order; 429 with `Retry-After` past the buyer's unpaid-order limit. */
 export function createOrderRoute({ db, config }: OrdersContext): Router {
   return Router().post(
     '/api/orders',
@@ -23,6 +23,7 @@ export function createOrderRoute({ db, config }: OrdersContext): Router {
           userId: req.currentUser!.id,
           ticketId: req.body.ticketId,
           windowSeconds: config.EXPIRATION_WINDOW_SECONDS,
+          maxLiveOrdersPerUser: config.MAX_LIVE_ORDERS_PER_USER,
         }),
       );
       res.status(201).json(order);

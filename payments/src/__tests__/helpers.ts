@@ -27,9 +27,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** The payments app on `db`, charging through `provider`. */
-export function testApp(db: Database, provider: PaymentProvider) {
-  const config = testConfig();
+/** The payments app on `db`, charging through `provider` (`env` overrides variables). */
+export function testApp(db: Database, provider: PaymentProvider, env: Record<string, string> = {}) {
+  const config = testConfig(env);
   return buildApp({ config, db, logger: silentLogger(), deps: paymentsDependencies({ config }, provider) });
 }
 

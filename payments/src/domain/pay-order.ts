@@ -1,6 +1,6 @@
 import { BadRequestError, PaymentRequiredError, type Database, type Logger } from '@ticketing/common';
 import type { PaymentProvider } from '../providers';
-import { beginPaymentAttempt } from './payment-attempts';
+import { beginPaymentAttempt, type DeclineLimits } from './payment-attempts';
 import { settleAttempt } from './settle-attempt';
 
 /**
@@ -18,8 +18,11 @@ export async function payOrder(
   provider: PaymentProvider,
   input: { orderId: string; userId: string; token: string },
   logger: Logger,
+  declineLimits: DeclineLimits,
 ): Promise<{ id: string }> {
-  const attempt = await db.transaction((tx) => beginPaymentAttempt(tx, { ...input, now: new Date() }));
+  const attempt = await db.transaction((tx) =>
+    beginPaymentAttempt(tx, { ...input, now: new Date(), declineLimits }),
+  );
   const log = logger.child({ orderId: attempt.orderId, paymentId: attempt.id });
   if (attempt.resumed) log.warn('resuming an abandoned payment attempt');
 

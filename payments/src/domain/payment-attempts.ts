@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
   BadRequestError,
   isChargeable,
   MIN_CHARGE_MESSAGE,
   NotAuthorizedError,
   NotFoundError,
+  TooManyRequestsError,
   outbox,
   type Tx,
 } from '@ticketing/common';
@@ -22,6 +23,16 @@ export function idempotencyKeyFor(orderId: string, paymentId: string): string {
   return `order_${orderId}_attempt_${paymentId}`;
 }
 
+/** How many declined attempts an order, and a buyer across orders, may have within a window. */
+export interface DeclineLimits {
+  maxPerOrder: number;
+  maxPerUser: number;
+  windowSeconds: number;
+}
+
+// Namespace of the per-buyer advisory locks, so one buyer's attempts on different orders take turns.
+const BUYER_LOCK_CLASS = 4_401;
+
 /** A payment attempt to send to the provider; `resumed` when it is an abandoned one sent again. */
 export type PaymentAttempt = Payment & { resumed: boolean };
 
@@ -31,10 +42,12 @@ export type PaymentAttempt = Payment & { resumed: boolean };
  * provider's minimum charge), refuses while
  * another attempt is in flight, resumes a stale one with its own key and token, or inserts a new
  * pending attempt. The partial unique index on live payments backs all this up in the database.
+ * A new attempt is refused with 429 once the order, or the buyer across orders, has too many
+ * declined attempts within the window (card testing), before the provider is called.
  */
 export async function beginPaymentAttempt(
   tx: Tx,
-  input: { orderId: string; userId: string; token: string; now: Date },
+  input: { orderId: string; userId: string; token: string; now: Date; declineLimits: DeclineLimits },
 ): Promise<PaymentAttempt> {
   const [order] = await tx.select().from(orders).where(eq(orders.id, input.orderId)).for('update');
   if (!order) throw new NotFoundError('Order not found');
@@ -63,6 +76,7 @@ export async function beginPaymentAttempt(
   if (order.expiresAt.getTime() <= input.now.getTime()) throw new BadRequestError('Order has expired');
   // Tickets may be listed below the minimum; the provider would refuse the charge, and that is no decline.
   if (!isChargeable(order.priceCents)) throw new BadRequestError(MIN_CHARGE_MESSAGE);
+  await ensureBelowDeclineLimits(tx, order.id, input.userId, input.declineLimits);
 
   const id = crypto.randomUUID();
   const [created] = await tx
@@ -115,4 +129,37 @@ export async function recordChargeDeclined(tx: Tx, paymentId: string, message: s
     .update(payments)
     .set({ status: 'declined', failureMessage: message.slice(0, 1000) })
     .where(and(eq(payments.id, paymentId), eq(payments.status, 'pending')));
+}
+
+/**
+ * 429 when the order has `maxPerOrder`, or the buyer `maxPerUser`, declined attempts within the
+ * window. Under a per-buyer lock (the order row is locked already), so concurrent attempts of one
+ * buyer cannot all pass; `Retry-After` is when the oldest decline that counts leaves the window.
+ */
+async function ensureBelowDeclineLimits(
+  tx: Tx,
+  orderId: string,
+  userId: string,
+  { maxPerOrder, maxPerUser, windowSeconds }: DeclineLimits,
+): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${BUYER_LOCK_CLASS}, hashtext(${userId}))`);
+  const window = sql`make_interval(secs => ${windowSeconds})`;
+  const declinedSince = (scope: ReturnType<typeof sql>, max: number) =>
+    tx
+      .select({ waitSeconds: sql<string>`extract(epoch from ${payments.createdAt} + ${window} - now())` })
+      .from(payments)
+      .innerJoin(orders, eq(orders.id, payments.orderId))
+      .where(sql`${scope} and ${payments.status} = 'declined' and ${payments.createdAt} > now() - ${window}`)
+      .orderBy(sql`${payments.createdAt} desc`)
+      .offset(max - 1)
+      .limit(1);
+  const [byOrder] = await declinedSince(sql`${payments.orderId} = ${orderId}`, maxPerOrder);
+  const [byUser] = await declinedSince(sql`${orders.userId} = ${userId}`, maxPerUser);
+  const blocking = [byOrder, byUser].filter((b) => b !== undefined).map((b) => Number(b.waitSeconds));
+  if (blocking.length > 0) {
+    throw new TooManyRequestsError(
+      'Too many declined payment attempts, try again later',
+      Math.max(1, Math.ceil(Math.max(...blocking))),
+    );
+  }
 }

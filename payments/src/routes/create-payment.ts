@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { body } from 'express-validator';
 import { rejectUnknownFields, requireAuth, silentLogger, validateRequest } from '@ticketing/common';
 import { payOrder } from '../domain/pay-order';
-import type { PaymentsContext } from './context';
+import { declineLimits, type PaymentsContext } from './context';
 
 const validators = [
   body('orderId')
@@ -23,7 +23,8 @@ const validators = [
 ];
 
 /** POST /api/payments `{ orderId, token }` → 201 `{ id }`; the rules are in payOrder. */
-export function createPaymentRouter({ db, deps }: PaymentsContext): Router {
+export function createPaymentRouter({ db, config, deps }: PaymentsContext): Router {
+  const limits = declineLimits(config);
   const router = Router();
   router.post(
     '/api/payments',
@@ -38,6 +39,7 @@ export function createPaymentRouter({ db, deps }: PaymentsContext): Router {
         deps.provider,
         { orderId, token, userId: req.currentUser!.id },
         req.log ?? silentLogger(),
+        limits,
       );
       res.status(201).json({ id: payment.id });
     },

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing
 import request from 'supertest';
 import {
   JWT_KEY,
+  PASSWORD,
   sessionSetCookie,
   sessionToken,
   signIn,
@@ -246,5 +247,46 @@ describe('POST /api/users/signin', () => {
     expect(rows[0].password_hash).toMatch(/^scrypt\$2048\$4\$2\$/);
     expect((await signIn(stronger, email)).status).toBe(200);
     expect((await signIn(app, email)).status).toBe(200);
+  });
+
+  it('returns 429 with Retry-After once one address has SIGNIN_MAX_FAILURES_PER_ADDRESS failures across many emails', async () => {
+    const ceilinged = testApp(db, { SIGNIN_MAX_FAILURES_PER_ADDRESS: '5', SIGNIN_WINDOW_SECONDS: '900' });
+    const address = '198.51.100.23';
+    // Each request also claims an address of its own: only the entry the proxy appended counts.
+    const attempt = (email: string, password: string) =>
+      request(ceilinged)
+        .post('/api/users/signin')
+        .set('X-Forwarded-For', `10.0.0.${Math.floor(Math.random() * 250)}, ${address}`)
+        .send({ email, password });
+    const victim = uniqueEmail();
+    await signUp(app, victim);
+    // Password spraying: one guess each at many emails, never reaching any email's own limit.
+    for (let i = 0; i < 5; i++) expect((await attempt(uniqueEmail(), 'Summer2026!')).status).toBe(400);
+
+    const res = await attempt(victim, PASSWORD);
+
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(900);
+    // Another address is not affected.
+    const elsewhere = await request(ceilinged)
+      .post('/api/users/signin')
+      .set('X-Forwarded-For', '198.51.100.24')
+      .send({ email: victim, password: PASSWORD });
+    expect(elsewhere.status).toBe(200);
+  });
+
+  it('does not count successful sign-ins against the address', async () => {
+    const ceilinged = testApp(db, { SIGNIN_MAX_FAILURES_PER_ADDRESS: '2' });
+    const email = uniqueEmail();
+    await signUp(app, email);
+    const attempt = () =>
+      request(ceilinged)
+        .post('/api/users/signin')
+        .set('X-Forwarded-For', '198.51.100.99')
+        .send({ email, password: PASSWORD });
+
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(200);
   });
 });

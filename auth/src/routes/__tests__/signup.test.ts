@@ -189,4 +189,36 @@ describe('POST /api/users/signup', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: [{ message: 'Unknown field', field: 'admin' }] });
   });
+
+  it('lets 300 sign-ups from one address within a minute all succeed', async () => {
+    const started = Date.now();
+    const statuses: number[] = [];
+    // In batches of 10: as fast as a test suite signing up its users.
+    for (let batch = 0; batch < 30; batch++) {
+      const results = await Promise.all(Array.from({ length: 10 }, () => signUp(app, uniqueEmail())));
+      statuses.push(...results.map((r) => r.status));
+    }
+
+    expect(statuses).toEqual(Array(300).fill(201));
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('returns 429 with Retry-After past SIGNUP_MAX_PER_ADDRESS sign-ups from one address', async () => {
+    const ceilinged = testApp(db, { SIGNUP_MAX_PER_ADDRESS: '3' });
+    // A fresh address (X-Forwarded-For, as the gateway sets it), so earlier tests' sign-ups do not count.
+    const address = '203.0.113.7';
+    const from = (email: string) =>
+      request(ceilinged)
+        .post('/api/users/signup')
+        .set('X-Forwarded-For', address)
+        .send({ email, password: PASSWORD });
+    for (let i = 0; i < 3; i++) expect((await from(uniqueEmail())).status).toBe(201);
+
+    const res = await from(uniqueEmail());
+
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(3500);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(3600);
+  });
 });

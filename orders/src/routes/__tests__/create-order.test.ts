@@ -161,4 +161,58 @@ describe('POST /api/orders', () => {
       1,
     );
   });
+
+  it('returns 429 with Retry-After to the 11th unpaid order of one buyer', async () => {
+    const buyer = newUser();
+    const tickets = await Promise.all(Array.from({ length: 11 }, () => addTicket(db)));
+    for (const ticket of tickets.slice(0, 10)) {
+      expect((await postOrder(app, buyer.cookie, ticket.id)).status).toBe(201);
+    }
+
+    const res = await postOrder(app, buyer.cookie, tickets[10].id);
+
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    // The oldest unpaid order expires within EXPIRATION_WINDOW_SECONDS (60).
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(await db.db.select().from(orders).where(eq(orders.ticketId, tickets[10].id))).toHaveLength(0);
+  });
+
+  it('lets a buyer order again once one of their unpaid orders is cancelled', async () => {
+    const buyer = newUser();
+    const tickets = await Promise.all(Array.from({ length: 11 }, () => addTicket(db)));
+    const placed: string[] = [];
+    for (const ticket of tickets.slice(0, 10)) {
+      placed.push((await postOrder(app, buyer.cookie, ticket.id)).body.id);
+    }
+    expect((await postOrder(app, buyer.cookie, tickets[10].id)).status).toBe(429);
+
+    await db.db.transaction((tx) => cancelOrder(tx, { orderId: placed[0], userId: buyer.id }));
+
+    expect((await postOrder(app, buyer.cookie, tickets[10].id)).status).toBe(201);
+  });
+
+  it('gives exactly 10 of 20 concurrent orders of one buyer a 201', async () => {
+    const buyer = newUser();
+    const tickets = await Promise.all(Array.from({ length: 20 }, () => addTicket(db)));
+
+    const responses = await Promise.all(tickets.map((t) => postOrder(app, buyer.cookie, t.id)));
+
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    expect(await db.db.select().from(orders).where(eq(orders.userId, buyer.id))).toHaveLength(10);
+  });
+
+  it('applies MAX_LIVE_ORDERS_PER_USER', async () => {
+    const strict = testApp(db, { EXPIRATION_WINDOW_SECONDS: '60', MAX_LIVE_ORDERS_PER_USER: '1' });
+    const buyer = newUser();
+    const [first, second] = [await addTicket(db), await addTicket(db)];
+    expect((await postOrder(strict, buyer.cookie, first.id)).status).toBe(201);
+
+    const res = await postOrder(strict, buyer.cookie, second.id);
+
+    expect(res.status).toBe(429);
+  });
 });

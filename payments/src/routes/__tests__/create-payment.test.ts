@@ -297,4 +297,39 @@ describe('payments table', () => {
       cause: expect.objectContaining({ code: '23505' }),
     });
   });
+
+  it('returns 429 with Retry-After to the attempt after 5 declines on one order, without calling the provider', async () => {
+    const order = await buildOrder(db.db);
+    for (let i = 0; i < 5; i++) {
+      expect((await pay(order.userId, { orderId: order.id, token: 'pm_card_chargeDeclined' })).status).toBe(
+        402,
+      );
+    }
+
+    const res = await pay(order.userId, { orderId: order.id, token: 'tok_visa' });
+
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(3500);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(3600);
+    expect(provider.charges).toHaveLength(5);
+    expect((await paymentsOf(db.db, order.id)).map((p) => p.status)).toEqual(Array(5).fill('declined'));
+  });
+
+  it("returns 429 once a buyer's declines across orders reach PAYMENT_MAX_DECLINES_PER_USER", async () => {
+    const strict = testApp(db.db, provider, { PAYMENT_MAX_DECLINES_PER_USER: '3' });
+    const userId = crypto.randomUUID();
+    const declined = await Promise.all([1, 2, 3].map(() => buildOrder(db.db, { userId })));
+    for (const order of declined) {
+      const res = await postPayment(strict, userId, { orderId: order.id, token: 'pm_card_chargeDeclined' });
+      expect(res.status).toBe(402);
+    }
+    const fresh = await buildOrder(db.db, { userId });
+
+    const res = await postPayment(strict, userId, { orderId: fresh.id, token: 'tok_visa' });
+
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    expect(provider.charges).toHaveLength(3);
+  });
 });
