@@ -88,9 +88,9 @@ describe('ticket.created consumer', () => {
       const poisonId = crypto.randomUUID();
       const deadLettered = tc.next('dead-lettered', poisonId);
 
-      await publishTestEvent(tc.nc, 'ticket.created', poison, { id: poisonId });
+      await publishTestEvent(tc.publisher, 'ticket.created', poison, { id: poisonId });
       await deadLettered;
-      const next = await publishTestEvent(tc.nc, 'ticket.created', ticketCreatedData({ price: 0.01 }));
+      const next = await publishTestEvent(tc.publisher, 'ticket.created', ticketCreatedData({ price: 0.01 }));
       await tc.next('handled', next.id);
 
       const { rows } = await db.pool.query('select reason from dead_letters where event_id = $1', [poisonId]);
