@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { silentLogger } from '../../http/logger';
-import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
+import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { adminQuery, startPostgres, type PostgresServerHandle } from '../../testing/postgres';
 import { waitFor } from '../../testing/wait-for';
 import { startService, type RunningService } from '../run-service';
-import { demoService } from './fixtures/demo-service';
+import { demoCatalog, demoService } from './fixtures/demo-service';
 
 // This file stops a PostgreSQL server, so it starts its own rather than sharing the run's.
 let pg: PostgresServerHandle;
@@ -24,13 +24,14 @@ beforeAll(async () => {
   service = await startService(demoService, {
     env: {
       DATABASE_URL: pg.url('stall_test'),
-      NATS_URL: nats.url,
+      ...nats.env(NATS_TEST_USER),
       DEMO_KEY: 'x',
       PORT: '0',
       DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
     },
     logger: silentLogger(),
+    catalog: demoCatalog,
   });
 });
 
