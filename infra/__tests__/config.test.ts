@@ -102,6 +102,13 @@ describe.each([...overlays])('references to ConfigMaps and Secrets in overlay %s
           dangling.push(`${ref.workload} → ${ref.kind} ${ref.name} key ${ref.key}`);
         continue;
       }
+      // A Secret a cert-manager Certificate of the manifests writes (a CA Issuer's adds ca.crt).
+      const certificate = manifests.find((m) => m.kind === 'Certificate' && m.spec.secretName === ref.name);
+      if (ref.kind === 'Secret' && certificate) {
+        if (ref.key && !['tls.crt', 'tls.key', 'ca.crt'].includes(ref.key))
+          dangling.push(`${ref.workload} → ${ref.kind} ${ref.name} key ${ref.key}`);
+        continue;
+      }
       // Not in the manifests: only a hand-made Secret documented with that key will do.
       const keys =
         ref.kind === 'Secret' ? (documented.get(baseName(ref.name)) ?? documented.get(ref.name)) : undefined;

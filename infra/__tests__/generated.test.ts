@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { natsUsers, passwordEnvVar } from '@ticketing/common';
+import { createTestCertificates } from '@ticketing/common/testing';
 import { generatedFiles } from '../src/generate';
 import { render } from '../src/kustomize';
+import { NATS_TLS_DIR } from '../src/nats-tls';
 import { repoRoot } from '../src/paths';
 
 describe('generated files', () => {
@@ -25,10 +27,12 @@ describe('the NATS configuration', () => {
       (m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('nats-config'),
     )!;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-conf-'));
+    // nats-server -t loads the TLS files: throwaway ones stand in for the mounted Secret (prod).
+    const certs = createTestCertificates({ dnsNames: ['nats'] });
     try {
       // Every file of the ConfigMap (nats.conf includes auth.conf), and the passwords' variables.
       for (const [name, text] of Object.entries(cm.data as Record<string, string>))
-        fs.writeFileSync(path.join(dir, name), text);
+        fs.writeFileSync(path.join(dir, name), text.replaceAll(`${NATS_TLS_DIR}/`, `${certs.dir}/`));
       const file = path.join(dir, 'nats.conf');
       const passwords = Object.fromEntries(natsUsers().map((u) => [passwordEnvVar(u), `pw-${u}`]));
       const result = spawnSync(natsServer, ['-c', file, '-t'], {
@@ -40,6 +44,7 @@ describe('the NATS configuration', () => {
       expect(result.stderr.trim()).toBe(`nats-server: configuration file ${file} is valid`);
       expect(result.status).toBe(0);
     } finally {
+      certs.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

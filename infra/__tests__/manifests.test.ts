@@ -100,7 +100,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
     const conf: string = find(manifests, 'ConfigMap', configName).data['nats.conf'];
     expect(conf).toMatch(/jetstream\s*{[^}]*store_dir: \/data/);
     if (nodes === 3) {
-      const routes = [...conf.matchAll(/nats:\/\/(nats-\d)\.nats-headless:6222/g)].map((m) => m[1]);
+      const routes = [...conf.matchAll(/nats-route:\/\/(nats-\d)\.nats-headless:6222/g)].map((m) => m[1]);
       expect(routes).toEqual(['nats-0', 'nats-1', 'nats-2']);
       expect(nats.spec.serviceName).toBe('nats-headless');
       expect(find(manifests, 'Service', 'nats-headless').spec.publishNotReadyAddresses).toBe(true);

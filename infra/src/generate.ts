@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { natsAuthorization, passwordEnvVar, passwordValue } from '@ticketing/common';
 import { infraDir, repoRoot, services } from './paths';
 import { commonFlows, defaultDeny, gatewayApiFlows, ingressNginxFlows, policyFor } from './network-flows';
+import { natsTlsClientPatches } from './nats-tls';
 import { httpRouteFor, ingressFor, loadRoutes, prodHttpRoutesFor } from './routes';
 
 const yamlHeader = (source: string) =>
@@ -16,7 +17,7 @@ const policies = (objects: unknown[]) =>
  * Every file that is generated rather than written: the Ingress and the HTTPRoute (from
  * infra/routes.json), the NetworkPolicies (from the flows in infra/src/network-flows.ts), NATS'
  * authorization (from common's service catalog; passwords read by nats-server from
- * NATS_PASSWORD_<USER>) and the five service Dockerfiles (from one template). Keys are paths relative
+ * NATS_PASSWORD_<USER>), the prod patches that give NATS' clients its CA (infra/src/nats-tls.ts) and the five service Dockerfiles (from one template). Keys are paths relative
  * to the repository root. A test checks the committed files equal this.
  */
 export function generatedFiles(): Record<string, string> {
@@ -42,6 +43,11 @@ export function generatedFiles(): Record<string, string> {
     'infra/k8s/base/nats/auth.conf':
       yamlHeader('common/src/services/catalog.ts') +
       natsAuthorization({ password: (user) => passwordValue.env(passwordEnvVar(user)) }),
+    'infra/k8s/overlays/prod/nats-tls-clients.yaml':
+      yamlHeader('infra/src/nats-tls.ts') +
+      natsTlsClientPatches()
+        .map((p) => YAML.stringify(p))
+        .join('---\n'),
   };
   const template = fs.readFileSync(path.join(infraDir, 'docker', 'service.Dockerfile.template'), 'utf8');
   for (const svc of services) files[`${svc}/Dockerfile`] = template.replaceAll('__SVC__', svc);

@@ -3,6 +3,8 @@ export * from './nats-server';
 export * from './postgres';
 export * from './test-database';
 export * from './wait-for';
+/** Throwaway CA and server certificate (openssl) for TLS tests: `createTestCertificates`. */
+export * from './tls';
 export * from './events';
 export * from './session';
 /** A test file's database + nats-server + consumers in one call: `startMessagingFixture`. */
