@@ -107,10 +107,10 @@ export async function startLocalNatsServer(options: LocalNatsServerOptions = {})
     while (Date.now() < deadline) {
       if (!proc.running()) throw new Error(`nats-server exited: ${proc.recentOutput()}`);
       const file = fs.readdirSync(portsDir).find((f) => f.endsWith('.ports'));
-      if (file) {
-        // Written once the server accepts clients.
-        const ports = JSON.parse(fs.readFileSync(path.join(portsDir, file), 'utf8')) as { nats: string[] };
-        port = Number(new URL(ports.nats[0]).port);
+      // Written once the server accepts clients; it may be seen before its content is (read again).
+      const ports = file ? readPortsFile(path.join(portsDir, file)) : undefined;
+      if (ports) {
+        port = Number(new URL(ports.nats[0]!).port);
         return;
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -142,4 +142,14 @@ export async function startLocalNatsServer(options: LocalNatsServerOptions = {})
       fs.rmSync(tempDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The ports file's content, or undefined while it is still being written. */
+function readPortsFile(file: string): { nats: string[] } | undefined {
+  try {
+    const ports = JSON.parse(fs.readFileSync(file, 'utf8')) as { nats?: string[] };
+    return ports.nats && ports.nats.length > 0 ? { nats: ports.nats } : undefined;
+  } catch {
+    return undefined;
+  }
 }
