@@ -71,8 +71,9 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/tickets/:id': [200],
   'POST /api/tickets': [201],
   'GET /api/orders': [200],
-  // 400: someone else reserved it first; 404: the orders service has not heard of the ticket yet (retried).
-  'POST /api/orders': [201, 400, 404],
+  // 400: someone else reserved it first; 404: the orders service has not heard of the ticket yet (retried);
+  // 429: the buyer holds MAX_LIVE_ORDERS_PER_USER unpaid orders (the user then cancels its oldest).
+  'POST /api/orders': [201, 400, 404, 429],
   // 404: the payments service has not heard of the order yet (retried).
   'POST /api/payments': [201, 404],
   'DELETE /api/orders/:id': [204],
@@ -180,12 +181,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     let visibilityTimeouts = 0;
     let polls = 0;
 
+    // Orders each user reserved and left unpaid (they expire), oldest first.
+    const unpaidOrders = new Map<User, string[]>();
     const reserve = async (u: User, known: Ticket[], pay: boolean) => {
       const candidates = known.filter((t) => t.userId !== u.id && !t.orderId);
       const ticket = candidates[Math.floor(Math.random() * candidates.length)];
       if (!ticket) return;
       const order = await u.createOrderWhenKnown(ticket.id, 10_000);
       if (order.status === 400) conflicts++;
+      if (order.status === 429) {
+        // What the answer asks of a buyer: pay or cancel an unpaid order first.
+        const oldest = unpaidOrders.get(u)?.shift();
+        if (oldest) await u.cancelOrder(oldest);
+        return;
+      }
       if (order.status !== 201) return;
       reservations++;
       const committedAt = performance.now();
@@ -210,6 +219,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         if (paid.status === 201) purchases++;
       } else if (Math.random() < 0.25) {
         await u.cancelOrder(order.body.id);
+      } else {
+        unpaidOrders.set(u, [...(unpaidOrders.get(u) ?? []), order.body.id]);
       }
     };
 
