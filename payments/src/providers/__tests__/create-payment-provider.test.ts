@@ -38,7 +38,7 @@ describe('createPaymentProvider', () => {
   });
 
   it('uses Stripe in production when STRIPE_SECRET_KEY is set', () => {
-    const config = testConfig({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_x' });
+    const config = testConfig({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_test_x' });
 
     expect(createPaymentProvider(config)).toBeInstanceOf(StripeProvider);
   });
