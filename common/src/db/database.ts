@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
@@ -56,6 +57,7 @@ export function createDatabase(
   pool.on('error', (err) => options.onError?.(err));
   pool.on('connect', discardOnReadTimeout);
   const db = drizzle(pool) as Database;
+  markTransactions(db);
   let closed = false;
   return {
     pool,
@@ -66,6 +68,24 @@ export function createDatabase(
       await pool.end();
     },
   };
+}
+
+// Set for the async context of every transaction callback, so code can refuse to run inside one.
+const insideTransaction = new AsyncLocalStorage<true>();
+
+/**
+ * True while the caller runs, directly or through anything it awaits, inside the callback of a
+ * transaction opened on a database `createDatabase` made. Work that must not hold a connection
+ * and its row locks open (a call to an outside API) checks this and refuses.
+ */
+export function isInsideTransaction(): boolean {
+  return insideTransaction.getStore() === true;
+}
+
+function markTransactions(db: Database): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn, config) =>
+    transaction((tx) => insideTransaction.run(true, () => fn(tx)), config)) as Database['transaction'];
 }
 
 /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
