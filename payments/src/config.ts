@@ -29,6 +29,36 @@ export const configSpec = defineConfig({
     default: 30000,
     min: 100,
   },
+  REFUND_INTERVAL_MS: {
+    doc: 'Pause between rounds of the refund worker, which makes the refunds owed for payments of cancelled orders',
+    type: 'int',
+    default: 1000,
+    min: 10,
+  },
+  REFUND_RETRY_BASE_MS: {
+    doc: 'Wait after the first failed refund attempt; it doubles with each further failure, up to REFUND_RETRY_MAX_MS (a refund is retried for as long as it takes)',
+    type: 'int',
+    default: 1000,
+    min: 10,
+  },
+  REFUND_RETRY_MAX_MS: {
+    doc: 'Longest wait between two attempts at one refund',
+    type: 'int',
+    default: 300000,
+    min: 10,
+  },
+  REFUND_CLAIM_LEASE_MS: {
+    doc: "How long a refund claimed by a worker is left to it before another may take it (the first died mid-call); longer than a provider call can take (Stripe's client: 15 s, retried twice)",
+    type: 'int',
+    default: 120000,
+    min: 100,
+  },
+  REFUND_PENDING_WARN_SECONDS: {
+    doc: 'A refund pending longer than this is logged as a warning at each failed attempt and counted by the refunds_overdue metric',
+    type: 'int',
+    default: 900,
+    min: 1,
+  },
   PAYMENT_MAX_DECLINES_PER_ORDER: {
     doc: 'Declined attempts on one order within PAYMENT_DECLINE_WINDOW_SECONDS after which the next attempt gets 429 (before the provider is called)',
     type: 'int',

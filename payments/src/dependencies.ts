@@ -1,19 +1,21 @@
 import type { BaseDeps } from '@ticketing/common';
 import type { Config } from './config';
-import { createPaymentProvider, type PaymentProvider } from './providers';
+import { createPaymentProvider, outsideTransactionsOnly, type PaymentProvider } from './providers';
 
-/** What payments builds once per start: the provider its routes, refunds and reconciler share. */
+/** What payments builds once per start: the provider its routes, refund worker and reconciler share. */
 export interface PaymentsDeps {
+  /** Refuses calls made inside a database transaction (`outsideTransactionsOnly`). */
   provider: PaymentProvider;
 }
 
 /**
  * payments' `dependencies` hook: the provider the config selects (Stripe when STRIPE_SECRET_KEY is
- * set, else the sandbox), or `provider` when given (tests count its charges and refunds).
+ * set, else the sandbox, with its ledger in `db`), or `provider` when given (tests count its
+ * charges and refunds); either way refusing calls from inside a transaction.
  */
 export function paymentsDependencies(
-  { config }: Pick<BaseDeps<Config>, 'config'>,
+  { config, db }: Pick<BaseDeps<Config>, 'config' | 'db'>,
   provider?: PaymentProvider,
 ): PaymentsDeps {
-  return { provider: provider ?? createPaymentProvider(config) };
+  return { provider: outsideTransactionsOnly(provider ?? createPaymentProvider(config, db)) };
 }

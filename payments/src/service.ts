@@ -8,12 +8,14 @@ import { orderCompletedConsumer } from './events/order-completed-consumer';
 import { orderCreatedConsumer } from './events/order-created-consumer';
 import { choosePaymentProvider, type PaymentProvider } from './providers';
 import { startReconciler } from './reconciler';
+import { startRefundWorker } from './refund-worker';
 
 /**
  * The payments service as `runService` (main) and `startService` (tests) start it. The routes
- * (charges), the order.cancelled consumer (refunds) and the reconciler (abandoned attempts, every
- * RECONCILE_INTERVAL_MS) share the one provider the dependencies hook makes per start:
- * `options.provider` (tests pass one to count its charges and refunds), else the config's.
+ * (charges), the refund worker (refunds owed for cancelled orders, every REFUND_INTERVAL_MS) and
+ * the reconciler (abandoned attempts, every RECONCILE_INTERVAL_MS) share the one provider the
+ * dependencies hook makes per start: `options.provider` (tests pass one to count its charges and
+ * refunds), else the config's. The consumers never call it.
  */
 export function createPaymentsService(
   options: { provider?: PaymentProvider } = {},
@@ -25,18 +27,31 @@ export function createPaymentsService(
     migrationsFolder: path.join(__dirname, 'db/migrations'),
     dependencies: (base) => paymentsDependencies(base, options.provider),
     buildApp,
-    consumers: ({ deps }) => [
-      orderCreatedConsumer,
-      orderCancelledConsumer(deps.provider),
-      orderCompletedConsumer,
-    ],
-    background: async ({ config, db, logger, deps }) =>
-      startReconciler({
-        db,
-        provider: deps.provider,
-        logger: logger.child({ component: 'reconciler' }),
-        intervalMs: config.RECONCILE_INTERVAL_MS,
-      }),
+    consumers: [orderCreatedConsumer, orderCancelledConsumer, orderCompletedConsumer],
+    background: async ({ config, db, logger, deps, metrics }) => {
+      const jobs = [
+        startRefundWorker({
+          db,
+          provider: deps.provider,
+          logger: logger.child({ component: 'refund-worker' }),
+          intervalMs: config.REFUND_INTERVAL_MS,
+          policy: {
+            baseDelayMs: config.REFUND_RETRY_BASE_MS,
+            maxDelayMs: config.REFUND_RETRY_MAX_MS,
+            leaseMs: config.REFUND_CLAIM_LEASE_MS,
+          },
+          warnAfterMs: config.REFUND_PENDING_WARN_SECONDS * 1000,
+          registry: metrics?.registry,
+        }),
+        startReconciler({
+          db,
+          provider: deps.provider,
+          logger: logger.child({ component: 'reconciler' }),
+          intervalMs: config.RECONCILE_INTERVAL_MS,
+        }),
+      ];
+      return { stop: async () => void (await Promise.all(jobs.map((job) => job.stop()))) };
+    },
   };
 }
 

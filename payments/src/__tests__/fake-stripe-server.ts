@@ -12,12 +12,22 @@ export interface FakeStripeRequest {
 }
 
 /**
+ * How the fake takes refunds: `succeed` as Stripe does; `refuse` answers 500 (marked not to be
+ * retried by the client) without refunding or remembering the key, like Stripe failing before it
+ * started; `hold-answer` refunds and remembers the key, then never answers (the connection is
+ * dropped when the fake closes), like an answer lost on its way.
+ */
+export type FakeRefundMode = 'succeed' | 'refuse' | 'hold-answer';
+
+/**
  * A local HTTP server that plays Stripe's POST /v1/payment_intents (create + confirm) and
  * POST /v1/refunds (of a PaymentIntent it made, up to its amount).
  */
 export interface FakeStripeServer {
   port: number;
   requests: FakeStripeRequest[];
+  /** Changes how refunds not seen before are taken (replays of a key are answered as stored). */
+  setRefundMode(mode: FakeRefundMode): void;
   /** PaymentIntents that took money (replays of an idempotency key are not counted). */
   succeededIntents(): number;
   /** Refunds made (replays of an idempotency key are not counted). */
@@ -81,6 +91,7 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
   /** Succeeded PaymentIntents: what each took and what has been refunded of it. */
   const intents = new Map<string, { amount: number; refunded: number }>();
   const refunds: { id: string; paymentIntent: string; amount: number; idempotencyKey?: string }[] = [];
+  let refundMode: FakeRefundMode = 'succeed';
 
   function refund(params: URLSearchParams, idempotencyKey?: string): StoredResponse {
     const paymentIntent = params.get('payment_intent') ?? '';
@@ -132,8 +143,17 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
       } else if (idempotencyKey && byKey.has(idempotencyKey)) {
         reply = byKey.get(idempotencyKey)!;
       } else if (route === '/v1/refunds') {
-        reply = refund(params, idempotencyKey);
-        if (idempotencyKey) byKey.set(idempotencyKey, reply);
+        if (refundMode === 'refuse') {
+          reply = {
+            status: 500,
+            headers: { 'Stripe-Should-Retry': 'false' },
+            body: { error: { type: 'api_error', message: 'The refund service is unavailable' } },
+          };
+        } else {
+          reply = refund(params, idempotencyKey);
+          if (idempotencyKey) byKey.set(idempotencyKey, reply);
+          if (refundMode === 'hold-answer') return;
+        }
       } else {
         reply = respond(params);
         if (idempotencyKey) byKey.set(idempotencyKey, reply);
@@ -151,8 +171,14 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
   return {
     port: (server.address() as AddressInfo).port,
     requests,
+    setRefundMode: (mode) => void (refundMode = mode),
     succeededIntents: () => succeeded,
     refunds: () => [...refunds],
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Held answers never come: their connections are dropped.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -30,7 +30,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** The payments app on `db`, charging through `provider` (`env` overrides variables). */
 export function testApp(db: Database, provider: PaymentProvider, env: Record<string, string> = {}) {
   const config = testConfig(env);
-  return buildApp({ config, db, logger: silentLogger(), deps: paymentsDependencies({ config }, provider) });
+  return buildApp({
+    config,
+    db,
+    logger: silentLogger(),
+    deps: paymentsDependencies({ config, db }, provider),
+  });
 }
 
 /** POST /api/payments with `body`, signed in as `userId`. */

@@ -28,6 +28,6 @@ export async function payOrder(
 
   const outcome = await settleAttempt(db, provider, attempt, log);
   if (outcome.status === 'declined') throw new PaymentRequiredError('Your card was declined');
-  if (outcome.status === 'refunded') throw new BadRequestError('Cannot pay for a cancelled order');
+  if (outcome.status === 'refund-owed') throw new BadRequestError('Cannot pay for a cancelled order');
   return { id: attempt.id };
 }

@@ -8,9 +8,11 @@ import {
   NotFoundError,
   TooManyRequestsError,
   outbox,
+  type Logger,
   type Tx,
 } from '@ticketing/common';
 import { orders, payments, type Payment } from '../db/schema';
+import { recordRefundsOwed } from './refunds';
 
 /**
  * A pending attempt whose provider call started longer ago than this is presumed abandoned (its
@@ -97,13 +99,15 @@ export async function beginPaymentAttempt(
 /**
  * Records a successful charge and commits payment.created with it (once, however often it is
  * called). The order row is locked first, as the order.cancelled consumer does: when the order
- * was cancelled meanwhile, no payment.created is committed and the answer is 'order-cancelled'
- * (the caller refunds the charge).
+ * was cancelled meanwhile, no payment.created is committed, a refund of the charge is owed
+ * (`recordRefundsOwed`, in this transaction; the refund worker makes it) and the answer is
+ * 'order-cancelled'.
  */
 export async function recordChargeSucceeded(
   tx: Tx,
   attempt: { id: string; orderId: string },
   chargeId: string,
+  logger: Logger,
 ): Promise<'recorded' | 'order-cancelled'> {
   const [order] = await tx
     .select({ status: orders.status })
@@ -116,7 +120,10 @@ export async function recordChargeSucceeded(
     .set({ status: 'succeeded', providerChargeId: chargeId })
     .where(and(eq(payments.id, attempt.id), eq(payments.status, 'pending')))
     .returning();
-  if (cancelled) return 'order-cancelled';
+  if (cancelled) {
+    await recordRefundsOwed(tx, attempt.orderId, logger);
+    return 'order-cancelled';
+  }
   // Already settled by a concurrent resume of the same attempt, which published the event.
   if (!paid) return 'recorded';
   await outbox.add(tx, 'payment.created', { id: paid.id, orderId: paid.orderId, stripeId: chargeId });

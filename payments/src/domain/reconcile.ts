@@ -10,8 +10,10 @@ import { settleAttempt } from './settle-attempt';
  * (its process died, or its request failed with the outcome unknown), or none. The row is taken
  * with FOR UPDATE SKIP LOCKED and its `attemptedAt` set to now before the short transaction
  * commits: that is a lease, so another replica's reconciler (or a buyer's retry) sees the attempt
- * as in progress for the next STALE_ATTEMPT_MS instead of resuming it too. No lock is held while
- * the provider is called. Staleness is measured on the database's clock, shared by all replicas.
+ * as in progress for the next STALE_ATTEMPT_MS instead of resuming it too. Nothing the reconciler
+ * does keeps a transaction (or a lock) open while the provider is called: the claim has committed,
+ * `settleAttempt` records the outcome in a transaction of its own, and a refund the outcome owes
+ * is left to the refund worker (the provider refuses calls inside a transaction). Staleness is measured on the database's clock, shared by all replicas.
  */
 export async function claimStaleAttempt(db: Database): Promise<Payment | undefined> {
   return db.transaction(async (tx) => {
@@ -39,7 +41,7 @@ export async function claimStaleAttempt(db: Database): Promise<Payment | undefin
 
 /** What one round of the reconciler did. */
 export interface ReconcileResult {
-  /** Attempts brought to a final state (succeeded, declined, or charged and refunded). */
+  /** Attempts brought to a final state (succeeded, declined, or charged with a refund owed). */
   settled: number;
   /** Attempts left pending (provider error or unknown outcome); resumed once stale again. */
   failed: number;
@@ -49,10 +51,10 @@ export interface ReconcileResult {
  * One round of the reconciler: claims stale pending attempts one at a time and settles each with
  * `settleAttempt` (the same path as POST /api/payments): the provider, asked again with the
  * attempt's own key, token and amount, replays the original result when the charge was made, or
- * makes it now. Succeeded → payment.created; on an order cancelled meanwhile → refunded (so an
- * attempt on a cancelled order whose charge never reached the provider ends charged and refunded:
- * with no way to ask the provider whether a key was used, charging by the key is the only way to be
- * sure no charge is left standing); declined → closed. A provider error leaves the attempt pending
+ * makes it now. Succeeded → payment.created; on an order cancelled meanwhile → a refund owed,
+ * which the refund worker makes (so an attempt on a cancelled order whose charge never reached the
+ * provider ends charged and refunded: with no way to ask the provider whether a key was used,
+ * charging by the key is the only way to be sure no charge is left standing); declined → closed. A provider error leaves the attempt pending
  * and is logged. Stops claiming once `shouldStop` says so; the attempt in hand is always finished.
  */
 export async function reconcileStaleAttempts(

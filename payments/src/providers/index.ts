@@ -1,6 +1,7 @@
-import { ConfigError } from '@ticketing/common';
+import { ConfigError, type Database } from '@ticketing/common';
 import type { Config } from '../config';
 import type { PaymentProvider } from './payment-provider';
+import { DatabaseSandboxLedger } from './sandbox-ledger';
 import { SandboxProvider } from './sandbox-provider';
 import { StripeProvider } from './stripe-provider';
 
@@ -12,7 +13,9 @@ export type {
   RefundResult,
 } from './payment-provider';
 export { SandboxProvider } from './sandbox-provider';
+export { DatabaseSandboxLedger, MemorySandboxLedger, type SandboxLedger } from './sandbox-ledger';
 export { StripeProvider } from './stripe-provider';
+export { ProviderCallInTransactionError, outsideTransactionsOnly } from './outside-transactions-only';
 
 /**
  * Which provider the config selects: PAYMENT_PROVIDER when set, else Stripe when STRIPE_SECRET_KEY
@@ -34,9 +37,9 @@ export function choosePaymentProvider(config: Config): 'stripe' | 'sandbox' {
   return 'sandbox';
 }
 
-/** The provider `choosePaymentProvider` selects. */
-export function createPaymentProvider(config: Config): PaymentProvider {
-  if (choosePaymentProvider(config) === 'sandbox') return new SandboxProvider();
+/** The provider `choosePaymentProvider` selects; the sandbox keeps its ledger in `db` (payments' database). */
+export function createPaymentProvider(config: Config, db: Database): PaymentProvider {
+  if (choosePaymentProvider(config) === 'sandbox') return new SandboxProvider(new DatabaseSandboxLedger(db));
   const protocol = config.STRIPE_API_PROTOCOL;
   if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') {
     throw new ConfigError([`STRIPE_API_PROTOCOL must be http or https, got "${protocol}"`]);

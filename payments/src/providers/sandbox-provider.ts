@@ -6,6 +6,11 @@ import type {
   RefundRequest,
   RefundResult,
 } from './payment-provider';
+import { MemorySandboxLedger, SandboxRefundRefused, type SandboxLedger } from './sandbox-ledger';
+
+// Stripe's words for it.
+const REUSED_KEY =
+  'Keys for idempotent requests can only be used with the same parameters they were first used with';
 
 // Stripe's test payment methods and tokens (docs.stripe.com/testing) that succeed.
 const SUCCEEDING = new Set(
@@ -59,19 +64,19 @@ export interface SandboxRefund {
  * succeed; its decline tokens (`pm_card_chargeDeclined`, `tok_chargeDeclined`,
  * `…InsufficientFunds`, `…ExpiredCard`, `…IncorrectCvc`, …) are declined; any other token is
  * declined as an unknown payment method (Stripe refuses it too, without charging). Idempotent per
- * key for the life of the process, like Stripe: a repeat gets the first result and charges nothing,
- * and a key reused with other parameters is an error. Refunds follow the same rules, and like
- * Stripe the sandbox refuses to refund a charge it did not make or more than the charge took.
+ * key, like Stripe: a repeat gets the first result and charges nothing, and a key reused with
+ * other parameters is an error. Refunds follow the same rules, and like Stripe the sandbox refuses
+ * to refund a charge it did not make or more than the charge took. What it did is kept in its
+ * `ledger`: payments gives it one in its database, so the keys hold across restarts and replicas;
+ * the default one lives as long as the object.
  */
 export class SandboxProvider implements PaymentProvider {
-  /** Every charge made, oldest first. */
+  /** The charges this object made, oldest first (replays of a key are not charges). */
   readonly charges: SandboxCharge[] = [];
-  /** Every refund made, oldest first. */
+  /** The refunds this object made, oldest first (replays of a key are not refunds). */
   readonly refunds: SandboxRefund[] = [];
-  private readonly byKey = new Map<string, { fingerprint: string; result: ChargeResult }>();
-  private readonly refundsByKey = new Map<string, { fingerprint: string; result: RefundResult }>();
-  /** Succeeded charges: what each took and what has been refunded of it. */
-  private readonly succeeded = new Map<string, { amountCents: number; refundedCents: number }>();
+
+  constructor(private readonly ledger: SandboxLedger = new MemorySandboxLedger()) {}
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const fingerprint = JSON.stringify([
@@ -80,59 +85,46 @@ export class SandboxProvider implements PaymentProvider {
       request.token,
       request.description,
     ]);
-    const earlier = this.byKey.get(request.idempotencyKey);
-    if (earlier) {
-      if (earlier.fingerprint !== fingerprint) {
-        throw new Error(
-          'Keys for idempotent requests can only be used with the same parameters they were first used with',
-        );
-      }
-      return earlier.result;
-    }
-    const result = this.decide(request.token);
-    this.byKey.set(request.idempotencyKey, { fingerprint, result });
-    this.charges.push({
+    const entry = await this.ledger.recordCharge({
       idempotencyKey: request.idempotencyKey,
+      fingerprint,
       amountCents: request.amountCents,
-      token: request.token,
-      result,
+      result: this.decide(request.token),
     });
-    if (result.status === 'succeeded')
-      this.succeeded.set(result.chargeId, { amountCents: request.amountCents, refundedCents: 0 });
-    return result;
+    if (entry.fingerprint !== fingerprint) throw new Error(REUSED_KEY);
+    if (entry.made) {
+      this.charges.push({
+        idempotencyKey: request.idempotencyKey,
+        amountCents: request.amountCents,
+        token: request.token,
+        result: entry.result,
+      });
+    }
+    return entry.result;
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
-    const fingerprint = JSON.stringify([request.chargeId, request.amountCents]);
-    const earlier = this.refundsByKey.get(request.idempotencyKey);
-    if (earlier) {
-      if (earlier.fingerprint !== fingerprint) {
-        throw new Error(
-          'Keys for idempotent requests can only be used with the same parameters they were first used with',
-        );
-      }
-      return earlier.result;
-    }
-    const charge = this.succeeded.get(request.chargeId);
-    if (!charge) throw new Error(`No such charge: '${request.chargeId}'`);
     if (!Number.isInteger(request.amountCents) || request.amountCents <= 0) {
-      throw new Error(`Invalid refund amount: ${request.amountCents}`);
+      throw new SandboxRefundRefused(`Invalid refund amount: ${request.amountCents}`);
     }
-    if (charge.refundedCents + request.amountCents > charge.amountCents) {
-      throw new Error(
-        `Refund amount (${request.amountCents}) is greater than the unrefunded amount on charge '${request.chargeId}'`,
-      );
-    }
-    charge.refundedCents += request.amountCents;
-    const result = { refundId: `re_sandbox_${crypto.randomBytes(12).toString('hex')}` };
-    this.refundsByKey.set(request.idempotencyKey, { fingerprint, result });
-    this.refunds.push({
+    const fingerprint = JSON.stringify([request.chargeId, request.amountCents]);
+    const entry = await this.ledger.recordRefund({
       idempotencyKey: request.idempotencyKey,
+      fingerprint,
       chargeId: request.chargeId,
       amountCents: request.amountCents,
-      refundId: result.refundId,
+      refundId: `re_sandbox_${crypto.randomBytes(12).toString('hex')}`,
     });
-    return result;
+    if (entry.fingerprint !== fingerprint) throw new Error(REUSED_KEY);
+    if (entry.made) {
+      this.refunds.push({
+        idempotencyKey: request.idempotencyKey,
+        chargeId: request.chargeId,
+        amountCents: request.amountCents,
+        refundId: entry.result.refundId,
+      });
+    }
+    return entry.result;
   }
 
   private decide(token: string): ChargeResult {

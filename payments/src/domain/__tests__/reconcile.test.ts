@@ -9,6 +9,7 @@ import {
   type RefundRequest,
 } from '../../providers';
 import { startReconciler } from '../../reconciler';
+import { startRefundWorker } from '../../refund-worker';
 import { buildOrder, paymentCreatedEvents, paymentsOf } from '../../__tests__/helpers';
 import { idempotencyKeyFor } from '../payment-attempts';
 import { reconcileStaleAttempts } from '../reconcile';
@@ -55,6 +56,20 @@ function reconciler(provider: PaymentProvider) {
   const r = startReconciler({ db: db.db, provider, logger: silentLogger(), intervalMs: 10 });
   stops.push(() => r.stop());
   return r;
+}
+
+/** The refund worker, which makes the refunds the reconciler leaves owed. */
+function refundWorker(provider: PaymentProvider) {
+  const w = startRefundWorker({
+    db: db.db,
+    provider,
+    logger: silentLogger(),
+    intervalMs: 10,
+    policy: { baseDelayMs: 10, maxDelayMs: 100, leaseMs: 60_000 },
+    warnAfterMs: 60_000,
+  });
+  stops.push(() => w.stop());
+  return w;
 }
 
 /** A pending attempt whose process died `ageMs` ago, between the provider call and recording it. */
@@ -115,6 +130,7 @@ describe('reconciler, for a stale pending attempt on a cancelled order', () => {
     const chargeId = await chargedBeforeTheCrash(provider, attempt);
 
     reconciler(provider);
+    refundWorker(provider);
     const row = await settled(attempt, 'refunded');
 
     expect(row).toMatchObject({
@@ -140,6 +156,7 @@ describe('reconciler, for a stale pending attempt on a cancelled order', () => {
     const attempt = await pendingAttempt(order);
 
     reconciler(provider);
+    refundWorker(provider);
     const row = await settled(attempt, 'refunded');
 
     expect(row).toMatchObject({

@@ -9,7 +9,6 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { orders } from '../../db/schema';
-import { SandboxProvider } from '../../providers';
 import { orderCreatedData } from '../../__tests__/helpers';
 import { orderCancelledConsumer } from '../order-cancelled-consumer';
 import { orderCompletedConsumer } from '../order-completed-consumer';
@@ -28,7 +27,7 @@ beforeAll(async () => {
     stop: teardown,
   } = await startMessagingFixture('payments', {
     created: orderCreatedConsumer,
-    cancelled: orderCancelledConsumer(new SandboxProvider()),
+    cancelled: orderCancelledConsumer,
     completed: orderCompletedConsumer,
   }));
 });

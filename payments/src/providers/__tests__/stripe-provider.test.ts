@@ -92,6 +92,28 @@ describe('StripeProvider', () => {
     );
   });
 
+  it('replays a charge repeated with its idempotency key, charging once', async () => {
+    const charge = chargeRequest();
+    const before = stripe.succeededIntents();
+
+    const first = await provider.charge(charge);
+    const second = await provider.charge(charge);
+
+    expect(first).toEqual({ status: 'succeeded', chargeId: expect.stringMatching(/^pi_fake_/) });
+    expect(second).toEqual(first);
+    expect(stripe.succeededIntents() - before).toBe(1);
+  });
+
+  it('replays a decline repeated with its idempotency key', async () => {
+    const charge = chargeRequest({ token: 'pm_card_chargeDeclined' });
+
+    const first = await provider.charge(charge);
+    const second = await provider.charge(charge);
+
+    expect(first).toEqual({ status: 'declined', message: 'Your card was declined.' });
+    expect(second).toEqual(first);
+  });
+
   it('refunds a PaymentIntent with the amount in cents and the idempotency key', async () => {
     const charged = await provider.charge(chargeRequest({ amountCents: 2550 }));
     const chargeId = charged.status === 'succeeded' ? charged.chargeId : 'not charged';
@@ -122,6 +144,23 @@ describe('StripeProvider', () => {
     expect(stripe.refunds().filter((r) => r.paymentIntent === chargeId)).toHaveLength(1);
   });
 
+  it('rejects a refund while Stripe fails, then refunds once with the same key when it is back', async () => {
+    const charged = await provider.charge(chargeRequest());
+    const chargeId = charged.status === 'succeeded' ? charged.chargeId : 'not charged';
+    const refund = { chargeId, amountCents: 1999, idempotencyKey: `refund_${crypto.randomUUID()}` };
+    stripe.setRefundMode('refuse');
+
+    try {
+      await expect(provider.refund(refund)).rejects.toThrow(/unavailable/);
+    } finally {
+      stripe.setRefundMode('succeed');
+    }
+    const result = await provider.refund(refund);
+
+    expect(result).toEqual({ refundId: expect.stringMatching(/^re_fake_/) });
+    expect(stripe.refunds().filter((r) => r.paymentIntent === chargeId)).toHaveLength(1);
+  });
+
   it('rejects a refund Stripe refuses', async () => {
     await expect(
       provider.refund({
@@ -146,7 +185,12 @@ describe('POST /api/payments with Stripe', () => {
       STRIPE_API_PROTOCOL: 'http',
     });
     // The provider comes from the config, as in production.
-    app = buildApp({ config, db: db.db, logger: silentLogger(), deps: paymentsDependencies({ config }) });
+    app = buildApp({
+      config,
+      db: db.db,
+      logger: silentLogger(),
+      deps: paymentsDependencies({ config, db: db.db }),
+    });
   });
 
   afterAll(async () => {
