@@ -1,7 +1,7 @@
 /**
  * The promises the system makes, checked on its databases once it is quiet: no ticket sold twice,
  * orders and payments agree, no buyer charged for an order that is not complete (a cancelled
- * order's payment is refunded), every committed event was published, and every published event was
+ * order's payment is refunded, or owed a pending refund), no payment refunded twice, every committed event was published, and every published event was
  * applied exactly once by each consuming service.
  */
 import { Client } from 'pg';
@@ -156,7 +156,10 @@ export async function checkInvariants(urlOf: (db: string) => string): Promise<In
 
     const orders = await q('orders', 'select id::text, ticket_id::text, status, version from orders');
     const paymentsOrders = await q('payments', 'select id::text, status, version from orders');
-    const allPayments = await q('payments', 'select id::text, order_id::text, status from payments');
+    const allPayments = await q(
+      'payments',
+      'select id::text, order_id::text, status, provider_charge_id, refund_id from payments',
+    );
     const succeeded = allPayments.filter((p) => p.status === 'succeeded');
     figures.orders = orders.length;
     figures.completeOrders = orders.filter((o) => o.status === 'complete').length;
@@ -187,15 +190,57 @@ export async function checkInvariants(urlOf: (db: string) => string): Promise<In
           `order ${String(p.order_id)} was charged (payment succeeded) but is ${String(r?.status ?? 'missing')} in payments`,
         );
     }
+    // The refund worker makes refunds some time after they are owed (the provider may be down): a
+    // succeeded payment of a cancelled order must be refunded, or owed a refund that is pending.
+    const owedRefunds = await q(
+      'payments',
+      'select payment_id::text, status, provider_refund_id from refunds',
+    );
+    const refundOf = new Map(owedRefunds.map((r) => [r.payment_id as string, r]));
+    figures.pendingRefunds = owedRefunds.filter((r) => r.status === 'pending').length;
     const cancelledIds = new Set(
       [...orders, ...paymentsOrders].filter((o) => o.status === 'cancelled').map((o) => o.id as string),
     );
     const standing = allPayments.filter(
-      (p) => cancelledIds.has(p.order_id as string) && p.status !== 'refunded' && p.status !== 'declined',
+      (p) =>
+        cancelledIds.has(p.order_id as string) &&
+        p.status !== 'refunded' &&
+        p.status !== 'declined' &&
+        !(p.status === 'succeeded' && refundOf.get(p.id as string)?.status === 'pending'),
     );
     if (standing.length)
       problems.push(
-        `${standing.length} payments of cancelled orders are neither refunded nor declined (the buyer may have paid for nothing): ${sample(standing)}`,
+        `${standing.length} payments of cancelled orders are neither refunded, declined, nor owed a pending refund (the buyer may have paid for nothing): ${sample(standing)}`,
+      );
+    // A refund is recorded on its payment and its refund row alike.
+    const unrecorded = allPayments.filter((p) => {
+      const refund = refundOf.get(p.id as string);
+      return (
+        (p.status === 'refunded') !== (refund?.status === 'succeeded') ||
+        (refund?.status === 'succeeded' && refund.provider_refund_id !== p.refund_id)
+      );
+    });
+    if (unrecorded.length)
+      problems.push(`${unrecorded.length} payments disagree with their refund record: ${sample(unrecorded)}`);
+
+    // No payment refunded twice: the provider (the sandbox, whose ledger is in payments' database;
+    // empty with Stripe) made at most one refund per charge, and only of a charge owed back.
+    const providerRefunds = await q(
+      'payments',
+      'select charge_id, count(*)::int as n, min(refund_id) as refund_id from sandbox_refunds group by charge_id',
+    );
+    figures.providerRefunds = providerRefunds.reduce((n, r) => n + (r.n as number), 0);
+    const refundedTwice = providerRefunds.filter((r) => (r.n as number) > 1);
+    if (refundedTwice.length)
+      problems.push(`${refundedTwice.length} charges were refunded more than once: ${sample(refundedTwice)}`);
+    const paymentOfCharge = new Map(allPayments.map((p) => [p.provider_charge_id as string, p]));
+    const unowed = providerRefunds.filter((r) => {
+      const p = paymentOfCharge.get(r.charge_id as string);
+      return !p || !refundOf.has(p.id as string);
+    });
+    if (unowed.length)
+      problems.push(
+        `${unowed.length} charges were refunded by the provider with no refund owed for them: ${sample(unowed)}`,
       );
     const doubleCharged = [...ticketsCharged].filter(([, n]) => n > 1);
     if (doubleCharged.length)
