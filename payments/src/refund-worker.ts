@@ -1,6 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Database, Logger, Stoppable } from '@ticketing/common';
-import { pendingRefundFigures, workOffDueRefunds, type RefundRetryPolicy } from './domain/refunds';
+import {
+  pendingRefundFigures,
+  workOffDueRefunds,
+  type PendingRefundFigures,
+  type RefundRetryPolicy,
+} from './domain/refunds';
 import type { PaymentProvider } from './providers';
 
 /** What the refund worker needs: the service's database, its one provider, a logger and its timings. */
@@ -24,15 +29,15 @@ export interface RefundWorkerOptions {
  * `refund_attempts_total{outcome}`, this replica's provider calls. Returns the counter.
  */
 function registerRefundMetrics(registry: Registry, db: Database, warnAfterMs: number, logger: Logger) {
-  let figures: Promise<Awaited<ReturnType<typeof pendingRefundFigures>>> | undefined;
-  // The three gauges are collected one after another in one scrape: one query serves them all.
+  let figures: Promise<PendingRefundFigures> | undefined;
+  // The three gauges are collected together at each scrape: one query serves them all.
   const current = () => {
     figures ??= pendingRefundFigures(db, warnAfterMs).finally(() =>
       setImmediate(() => (figures = undefined)),
     );
     return figures;
   };
-  const gauge = (name: string, help: string, pick: (f: Awaited<ReturnType<typeof current>>) => number) =>
+  const gauge = (name: string, help: string, pick: (f: PendingRefundFigures) => number) =>
     new Gauge({
       name,
       help,
