@@ -1,7 +1,7 @@
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Database, Logger } from '@ticketing/common';
 import { payments, type Payment } from '../db/schema';
-import type { PaymentProvider } from '../providers';
+import { ProviderCallInTransactionError, type PaymentProvider } from '../providers';
 import { STALE_ATTEMPT_MS } from './payment-attempts';
 import { settleAttempt } from './settle-attempt';
 
@@ -74,6 +74,8 @@ export async function reconcileStaleAttempts(
       result.settled += 1;
       log.info({ outcome: outcome.status }, 'abandoned payment attempt settled');
     } catch (err) {
+      // A programming error, not a provider failure: it fails the round, not just this attempt.
+      if (err instanceof ProviderCallInTransactionError) throw err;
       result.failed += 1;
       log.warn({ err }, 'abandoned payment attempt not settled; it stays pending for a later round');
     }

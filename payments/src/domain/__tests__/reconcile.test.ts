@@ -4,6 +4,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@ticketing/commo
 import { payments, type Order, type Payment, type PaymentStatus } from '../../db/schema';
 import {
   SandboxProvider,
+  outsideTransactionsOnly,
   type ChargeRequest,
   type PaymentProvider,
   type RefundRequest,
@@ -53,7 +54,13 @@ afterEach(async () => {
 afterAll(() => db?.drop());
 
 function reconciler(provider: PaymentProvider) {
-  const r = startReconciler({ db: db.db, provider, logger: silentLogger(), intervalMs: 10 });
+  // As payments wraps its provider: a provider call inside a transaction fails the test.
+  const r = startReconciler({
+    db: db.db,
+    provider: outsideTransactionsOnly(provider),
+    logger: silentLogger(),
+    intervalMs: 10,
+  });
   stops.push(() => r.stop());
   return r;
 }
@@ -62,7 +69,7 @@ function reconciler(provider: PaymentProvider) {
 function refundWorker(provider: PaymentProvider) {
   const w = startRefundWorker({
     db: db.db,
-    provider,
+    provider: outsideTransactionsOnly(provider),
     logger: silentLogger(),
     intervalMs: 10,
     policy: { baseDelayMs: 10, maxDelayMs: 100, leaseMs: 60_000 },
@@ -207,8 +214,8 @@ describe('reconciler, for a stale pending attempt on a payable order', () => {
     const order = await buildOrder(db.db);
     const attempt = await pendingAttempt(order);
 
-    const first = await reconcileStaleAttempts(db.db, provider, silentLogger());
-    const second = await reconcileStaleAttempts(db.db, provider, silentLogger());
+    const first = await reconcileStaleAttempts(db.db, outsideTransactionsOnly(provider), silentLogger());
+    const second = await reconcileStaleAttempts(db.db, outsideTransactionsOnly(provider), silentLogger());
 
     expect(first).toEqual({ settled: 0, failed: 1 });
     // Claimed (its lease renewed), so not retried before it is stale again.
