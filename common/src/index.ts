@@ -19,5 +19,6 @@ export * from './messaging/consumer';
 export * from './messaging/nats';
 export * from './messaging/nats-auth';
 export * from './messaging/versioning';
+export * from './messaging/metrics';
 export * from './service/run-service';
 export * from './services/catalog';

@@ -1,6 +1,6 @@
 import { render, type Manifest } from '../src/kustomize';
 import { allows, workloadPods, type Endpoint } from '../src/network-policy';
-import { overlays, services } from '../src/paths';
+import { apps, overlays, services } from '../src/paths';
 
 const ns = (name: string) => ({ name, labels: { 'kubernetes.io/metadata.name': name } });
 const here = ns('ticketing');
@@ -52,6 +52,14 @@ const otherNamespacePod: Endpoint = {
   labels: { 'app.kubernetes.io/name': 'auth' },
   ports: { http: { port: 3000, protocol: 'TCP' } },
 };
+// prometheus-operator's Prometheus, where kube-prometheus-stack runs it.
+const prometheus: Endpoint = {
+  name: 'prometheus',
+  ip: '10.244.1.8',
+  namespace: ns('monitoring'),
+  labels: { 'app.kubernetes.io/name': 'prometheus' },
+  ports: { web: { port: 9090, protocol: 'TCP' } },
+};
 const browser: Endpoint = { name: 'browser', ip: '198.51.100.7' };
 const stripe: Endpoint = {
   name: 'stripe',
@@ -85,6 +93,7 @@ function profileOf(overlay: string): Profile {
       kubeDns,
       otherKubeSystemPod,
       otherNamespacePod,
+      prometheus,
       browser,
       stripe,
       privateHost,
@@ -129,6 +138,8 @@ const inNamespace = [
   'nats',
   ...services.map((s) => `${s}-db`),
 ];
+/** The dev overlays' tracing pods (components/tracing). */
+const tracingPods = ['otel-collector', 'jaeger'];
 
 /** Everything outside this namespace (with the Gateway API profile's control plane). */
 const outside = [
@@ -139,6 +150,7 @@ const outside = [
   'kube-dns',
   'metrics-server',
   'other-namespace-pod',
+  'prometheus',
   'ngf-control-plane',
 ];
 
@@ -146,7 +158,8 @@ const outside = [
 function expectedFlows(overlay: string): string[] {
   const gatewayApi = overlay !== 'dev-ingress-nginx';
   const gw = gatewayApi ? 'gateway' : 'ingress-controller';
-  const podsHere = gatewayApi ? [...inNamespace, 'gateway'] : inNamespace;
+  const dev = overlay !== 'prod';
+  const podsHere = [...inNamespace, ...(dev ? tracingPods : []), ...(gatewayApi ? ['gateway'] : [])];
   return [
     ...podsHere.flatMap((p) => [`${p} → kube-dns:53/TCP`, `${p} → kube-dns:53/UDP`]),
     ...services.map((s) => `${s} → ${s}-db:5432/TCP`),
@@ -155,6 +168,12 @@ function expectedFlows(overlay: string): string[] {
     'payments → stripe:443/TCP',
     ...['auth', 'tickets', 'orders', 'payments', 'client'].map((a) => `${gw} → ${a}:3000/TCP`),
     `client → ${gw}:80/TCP`,
+    // dev: every app sends spans to the collector, which sends them to Jaeger.
+    ...(dev
+      ? [...apps.map((a) => `${a} → otel-collector:4318/TCP`), 'otel-collector → jaeger:4317/TCP']
+      : []),
+    // prod: Prometheus scrapes every service's /metrics on its http port.
+    ...(dev ? [] : services.map((s) => `prometheus → ${s}:3000/TCP`)),
     ...(gatewayApi
       ? [
           // The public entry point: from anywhere outside this namespace, to the listener ports.
@@ -184,6 +203,9 @@ describe.each([...overlays])('the NetworkPolicies of overlay %s', (overlay) => {
         'nats-cluster',
         'payments-to-stripe',
         ...gatewayFlows,
+        ...(overlay === 'prod'
+          ? ['prometheus-to-services']
+          : ['apps-to-otel-collector', 'otel-collector-to-jaeger']),
       ].sort(),
     );
   });
@@ -225,6 +247,25 @@ describe.each([...overlays])('the NetworkPolicies of overlay %s', (overlay) => {
     }
     expect(can(profile, 'payments', 'stripe', 80)).toBe(false);
   });
+
+  it("let Prometheus scrape every service's http port in prod (components/monitoring) and nothing else", () => {
+    // The gateway is open to everyone (internet-to-gateway).
+    for (const e of profile.endpoints.filter((x) => x.namespace?.name === 'ticketing' && x !== gatewayPod))
+      for (const { port } of Object.values(e.ports ?? {}))
+        expect([e.name, port, can(profile, 'prometheus', e.name, port)]).toEqual([
+          e.name,
+          port,
+          overlay === 'prod' && (services as readonly string[]).includes(e.name) && port === 3000,
+        ]);
+  });
+
+  if (overlay !== 'prod') {
+    it('let every app send spans to the OpenTelemetry Collector, and only the collector reach Jaeger', () => {
+      for (const a of apps) expect([a, can(profile, a, 'otel-collector', 4318)]).toEqual([a, true]);
+      for (const e of profile.endpoints)
+        expect([e.name, can(profile, e.name, 'jaeger', 4317)]).toEqual([e.name, e.name === 'otel-collector']);
+    });
+  }
 
   it('let a pod of another namespace reach nothing here but the gateway', () => {
     for (const e of profile.endpoints.filter((x) => x.namespace?.name === 'ticketing' && x !== gatewayPod))

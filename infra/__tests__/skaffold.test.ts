@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { parseDockerfile } from '../src/dockerfile';
 import type { Loose } from '../src/kustomize';
+import { find, render } from '../src/kustomize';
 import { apps, k8sDir, repoRoot } from '../src/paths';
 
 interface Artifact {
@@ -56,6 +57,17 @@ describe('skaffold.yaml', () => {
       }
     },
   );
+
+  it("port-forwards Jaeger's UI in dev, to a Service port the dev overlays deploy, and nothing in prod", () => {
+    expect(config.portForward).toEqual([
+      { resourceType: 'service', resourceName: 'jaeger', port: 16686, localPort: 16686 },
+    ]);
+    for (const overlay of ['dev', 'dev-ingress-nginx']) {
+      const ports = find(render(`overlays/${overlay}`), 'Service', 'jaeger').spec.ports;
+      expect(ports.map((p: Loose) => p.port)).toContain(16686);
+    }
+    expect(profiles.prod.patches).toEqual([{ op: 'remove', path: '/portForward' }]);
+  });
 
   it("syncs each app's sources into the dev image, where its dev stage runs them", () => {
     for (const a of config.build.artifacts as Artifact[]) {

@@ -3,7 +3,15 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { natsAuthorization, passwordEnvVar, passwordValue } from '@ticketing/common';
 import { infraDir, repoRoot, services } from './paths';
-import { commonFlows, defaultDeny, gatewayApiFlows, ingressNginxFlows, policyFor } from './network-flows';
+import {
+  commonFlows,
+  defaultDeny,
+  gatewayApiFlows,
+  ingressNginxFlows,
+  monitoringFlows,
+  policyFor,
+  tracingFlows,
+} from './network-flows';
 import { natsTlsClientPatches } from './nats-tls';
 import { httpRouteFor, ingressFor, loadRoutes, prodHttpRoutesFor } from './routes';
 
@@ -40,6 +48,8 @@ export function generatedFiles(): Record<string, string> {
     ]),
     'infra/k8s/components/gateway-api/network-policies.yaml': policies(gatewayApiFlows.map(policyFor)),
     'infra/k8s/components/ingress-nginx/network-policies.yaml': policies(ingressNginxFlows.map(policyFor)),
+    'infra/k8s/components/tracing/network-policies.yaml': policies(tracingFlows.map(policyFor)),
+    'infra/k8s/components/monitoring/network-policies.yaml': policies(monitoringFlows.map(policyFor)),
     'infra/k8s/base/nats/auth.conf':
       yamlHeader('common/src/services/catalog.ts') +
       natsAuthorization({ password: (user) => passwordValue.env(passwordEnvVar(user)) }),

@@ -1,5 +1,5 @@
 import { serviceCatalog } from '@ticketing/common';
-import { services } from './paths';
+import { apps, services } from './paths';
 
 /** A Kubernetes label selector (matchLabels and matchExpressions, as in the API). */
 export interface LabelSelector {
@@ -182,6 +182,48 @@ export const ingressNginxFlows: Flow[] = [
     from: { pods: name('client') },
     to: ingressController,
     ports: [{ port: 80 }],
+  },
+];
+
+/**
+ * Tracing, in the dev overlays (components/tracing): every app sends its spans to the OpenTelemetry
+ * Collector (OTEL_EXPORTER_OTLP_ENDPOINT, OTLP over HTTP), which sends them on to Jaeger.
+ */
+export const tracingFlows: Flow[] = [
+  {
+    name: 'apps-to-otel-collector',
+    why: 'Every app exports its spans over OTLP/HTTP to the OpenTelemetry Collector (OTEL_EXPORTER_OTLP_ENDPOINT)',
+    from: { pods: names(apps) },
+    to: { pods: name('otel-collector') },
+    ports: [{ port: 'otlp-http' }],
+  },
+  {
+    name: 'otel-collector-to-jaeger',
+    why: 'The OpenTelemetry Collector forwards the spans to Jaeger over OTLP/gRPC',
+    from: { pods: name('otel-collector') },
+    to: { pods: name('jaeger') },
+    ports: [{ port: 'otlp-grpc' }],
+  },
+];
+
+/**
+ * Where Prometheus runs: prometheus-operator's Prometheus pods (label app.kubernetes.io/name:
+ * prometheus) in the namespace `monitoring` (kube-prometheus-stack's usual home). Change both here
+ * if yours differ, then `npm run generate -w @ticketing/infra`.
+ */
+export const PROMETHEUS_NAMESPACE = 'monitoring';
+
+/** Metrics, in prod (components/monitoring): Prometheus scrapes every service's /metrics on its http port. */
+export const monitoringFlows: Flow[] = [
+  {
+    name: 'prometheus-to-services',
+    why: "Prometheus scrapes every service's /metrics on its http port (the PodMonitor of components/monitoring)",
+    from: {
+      namespace: namespaceNamed(PROMETHEUS_NAMESPACE),
+      pods: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+    },
+    to: { pods: names(services) },
+    ports: [{ port: 'http' }],
   },
 ];
 

@@ -1,6 +1,8 @@
 import { HTTPRoute, Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -16,7 +18,7 @@ type Model = new (data: Loose) => { validate(): void };
 
 /**
  * The schema (kubernetes-models 4.x for Kubernetes' own kinds, @kubernetes-models/gateway-api for
- * the Gateway API) of every kind the manifests use. A kind missing here fails validation, so a new
+ * the Gateway API, @kubernetes-models/prometheus-operator for the prometheus-operator CRDs) of every kind the manifests use. A kind missing here fails validation, so a new
  * kind cannot slip in unchecked.
  */
 const models: Record<string, Model> = {
@@ -33,6 +35,8 @@ const models: Record<string, Model> = {
   'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
   'cert-manager.io/v1/Certificate': Certificate,
   'cert-manager.io/v1/Issuer': Issuer,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
 
 /** Validates one object against its kind's OpenAPI schema; returns the problem, or undefined. */

@@ -156,6 +156,12 @@ export const serviceConfigSpec = defineConfig({
     optional: true,
   },
   LOG_LEVEL: { doc: 'pino log level', default: 'info' },
+  METRICS_POLL_INTERVAL_MS: {
+    doc: "How often /metrics' outbox backlog and JetStream consumer gauges are refreshed",
+    type: 'int',
+    default: 10000,
+    min: 100,
+  },
   SHUTDOWN_TIMEOUT_MS: {
     doc: 'Longest graceful shutdown before a forced exit',
     type: 'int',

@@ -74,6 +74,14 @@ export function durableName(service: string, subject: string): string {
   return `${service}_${subject}`.replace(/[.*>\s]/g, '-');
 }
 
+/** How a service's consumer is named in its inbox, dead letters, logs and metrics: `<service>:<name or subject>`. */
+export function consumerNameOf(
+  service: string,
+  definition: Pick<ConsumerDefinition, 'subject' | 'name'>,
+): string {
+  return `${service}:${definition.name ?? definition.subject}`;
+}
+
 /**
  * Runs one durable pull consumer. Every event is handled in one database transaction together
  * with its inbox row (a repeat finds the row and is skipped) and the events the handler emits;
@@ -97,7 +105,7 @@ export class EventConsumer<S extends Subject = Subject> {
   constructor(private readonly options: EventConsumerOptions<S>) {
     const { service, definition } = options;
     this.durable = durableName(service, definition.name ?? definition.subject);
-    this.inboxName = `${service}:${definition.name ?? definition.subject}`;
+    this.inboxName = consumerNameOf(service, definition);
     this.maxDeliveries = options.maxDeliveries ?? 10;
     this.maxVersionWaits = options.maxVersionWaits ?? 60;
     this.ackWaitMs = options.ackWaitMs ?? 10_000;

@@ -19,6 +19,16 @@ export interface RelayOptions {
   publishTimeoutMs?: number;
   /** Called after every batch (metrics, tests). */
   onBatch?: (result: { published: number; failed: number }) => void;
+  /** Called after every publish attempt of one row, with JetStream's round trip (metrics). */
+  onPublish?: (result: PublishAttempt) => void;
+}
+
+/** One publish attempt of one outbox row, as `onPublish` reports it. */
+export interface PublishAttempt {
+  subject: string;
+  /** From the publish call to JetStream's ack (or the failure). */
+  seconds: number;
+  ok: boolean;
 }
 
 interface ClaimedRow {
@@ -98,7 +108,7 @@ export class OutboxRelay {
         await client.query('commit');
         return { published, failed };
       }
-      const results = await Promise.allSettled(rows.map((row) => this.publishRow(row)));
+      const results = await Promise.allSettled(rows.map((row) => this.publishTimed(row)));
       const ok: string[] = [];
       const bad: { id: string; error: string; delayMs: number }[] = [];
       results.forEach((r, i) => {
@@ -155,6 +165,17 @@ export class OutboxRelay {
       [this.retentionMs],
     );
     return r.rowCount ?? 0;
+  }
+
+  private async publishTimed(row: ClaimedRow): Promise<void> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      await this.publishRow(row);
+      ok = true;
+    } finally {
+      this.options.onPublish?.({ subject: row.subject, seconds: (performance.now() - started) / 1000, ok });
+    }
   }
 
   private async publishRow(row: ClaimedRow): Promise<void> {

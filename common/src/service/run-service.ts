@@ -4,7 +4,6 @@ import os from 'node:os';
 import type express from 'express';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Counter } from 'prom-client';
 import {
   ConfigError,
   loadConfig,
@@ -17,8 +16,9 @@ import { migrateDatabase } from '../db/migrate';
 import { createLogger, type Logger } from '../http/logger';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
-import { EventConsumer, type ConsumerDefinition } from '../messaging/consumer';
+import { EventConsumer, consumerNameOf, type ConsumerDefinition } from '../messaging/consumer';
 import { InboxJanitor } from '../messaging/inbox-janitor';
+import { createMessagingMetrics } from '../messaging/metrics';
 import { connectNats, requireStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
 import { serviceCatalog, type ServiceDeclaration } from '../services/catalog';
@@ -202,21 +202,13 @@ export async function startService<S extends ConfigSpec, D = undefined>(
     }
 
     const metrics = createMetrics(def.name);
-    const published = new Counter({
-      name: 'outbox_events_published_total',
-      help: 'Events the relay published to JetStream',
-      registers: [metrics.registry],
-    });
-    const publishFailures = new Counter({
-      name: 'outbox_publish_failures_total',
-      help: 'Failed publish attempts (retried)',
-      registers: [metrics.registry],
-    });
-    const consumed = new Counter({
-      name: 'events_consumed_total',
-      help: 'Events by consumer and outcome',
-      labelNames: ['consumer', 'outcome'],
-      registers: [metrics.registry],
+    const messagingMetrics = createMessagingMetrics({
+      registry: metrics.registry,
+      pool: database.pool,
+      jsm,
+      logger: logger.child({ component: 'metrics' }),
+      pollIntervalMs: config.METRICS_POLL_INTERVAL_MS,
+      outbox: nc !== undefined,
     });
 
     const health: HealthOptions = {
@@ -245,10 +237,8 @@ export async function startService<S extends ConfigSpec, D = undefined>(
         js: jetstream(nc),
         logger: logger.child({ component: 'relay' }),
         retentionMs: config.OUTBOX_RETENTION_HOURS * 3600_000,
-        onBatch: (r) => {
-          published.inc(r.published);
-          publishFailures.inc(r.failed);
-        },
+        onBatch: (r) => messagingMetrics.onRelayBatch(r),
+        onPublish: (a) => messagingMetrics.onPublish(a),
       });
     if (relay) {
       await relay.start();
@@ -260,16 +250,14 @@ export async function startService<S extends ConfigSpec, D = undefined>(
     const consumers = (nc && jsm ? definitions : []).map((definition) => {
       const c = new EventConsumer({
         service: def.name,
-        definition,
+        definition: messagingMetrics.timeHandler(definition, consumerNameOf(def.name, definition)),
         nc: nc!,
         jsm: jsm!,
         db: database.db,
         logger,
         concurrency: def.consumerConcurrency,
       });
-      for (const outcome of ['handled', 'duplicate', 'retry', 'deferred', 'dead-lettered'] as const) {
-        c.events.on(outcome, () => consumed.inc({ consumer: c.inboxName, outcome }));
-      }
+      messagingMetrics.watch(c);
       return c;
     });
     for (const c of consumers) await c.start();
@@ -283,6 +271,9 @@ export async function startService<S extends ConfigSpec, D = undefined>(
       janitor.start();
       closers.unshift({ name: 'inbox janitor', close: () => janitor.stop() });
     }
+
+    messagingMetrics.start();
+    closers.unshift({ name: 'messaging metrics', close: () => messagingMetrics.stop() });
 
     if (def.background) {
       const bg = await def.background(deps);
