@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { addTicket, newUser, testApp, type TestApp } from '../../__tests__/helpers';
 
@@ -76,6 +76,39 @@ describe('POST /api/orders with an Idempotency-Key', () => {
       }
     }
     expect(answers.filter((r) => r.status === 201 && !r.headers['idempotent-replayed'])).toHaveLength(1);
+  });
+
+  it('answers 409 while the first request with the key is running, then replays its 201', async () => {
+    const buyer = newUser();
+    const ticket = await addTicket(db);
+    const key = crypto.randomUUID();
+    // Another buyer's reservation of the ticket, not yet committed: the first request waits for it.
+    const rival = await db.pool.connect();
+    await rival.query('begin');
+    await rival.query(
+      `insert into orders (id, user_id, ticket_id, status, expires_at)
+         values ($1, $2, $3, 'created', now() + interval '1 minute')`,
+      [crypto.randomUUID(), crypto.randomUUID(), ticket.id],
+    );
+    const first = post(ticket.id, key, buyer.cookie).then((res) => res);
+    await waitFor(async () => (await db.pool.query('select 1 from pg_locks where not granted')).rowCount, {
+      what: 'the first request to wait for the rival reservation',
+    });
+
+    const during = await post(ticket.id, key, buyer.cookie);
+    await rival.query('rollback');
+    rival.release();
+    const done = await first;
+    const after = await post(ticket.id, key, buyer.cookie);
+
+    expect(during.status).toBe(409);
+    expect(during.body).toEqual({
+      errors: [{ message: 'A request with this Idempotency-Key is still in progress; retry shortly' }],
+    });
+    expect(done.status).toBe(201);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.text).toBe(done.text);
+    expect(await ordersOf(buyer.id)).toHaveLength(1);
   });
 
   it('returns 422 for the same key with another ticket, and places no second order', async () => {

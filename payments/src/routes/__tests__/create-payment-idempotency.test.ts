@@ -44,7 +44,52 @@ class LosesFirstAnswer extends SandboxProvider {
   }
 }
 
+/** The sandbox, holding each charge's answer until `release()` (the charge itself is made at once). */
+class SlowToAnswer extends SandboxProvider {
+  private resolveCalled!: () => void;
+  private resolveGate!: () => void;
+  /** Resolves once the provider has been asked to charge. */
+  readonly called = new Promise<void>((resolve) => (this.resolveCalled = resolve));
+  private readonly gate = new Promise<void>((resolve) => (this.resolveGate = resolve));
+
+  override async charge(req: ChargeRequest): Promise<ChargeResult> {
+    const result = await super.charge(req);
+    this.resolveCalled();
+    await this.gate;
+    return result;
+  }
+
+  release(): void {
+    this.resolveGate();
+  }
+}
+
 describe('POST /api/payments with an Idempotency-Key', () => {
+  it('answers 409 with Retry-After while the first request is with the provider, then replays its 201', async () => {
+    const slow = new SlowToAnswer();
+    const slowApp = testApp(db.db, slow);
+    const order = await buildOrder(db.db);
+    const key = crypto.randomUUID();
+    const body = { orderId: order.id, token: 'tok_visa' };
+    const first = pay(order.userId, key, body, slowApp).then((res) => res);
+    await slow.called;
+
+    const during = await pay(order.userId, key, body, slowApp);
+    slow.release();
+    const done = await first;
+    const after = await pay(order.userId, key, body, slowApp);
+
+    expect(during.status).toBe(409);
+    expect(during.headers['retry-after']).toBe('1');
+    expect(during.body).toEqual({
+      errors: [{ message: 'A request with this Idempotency-Key is still in progress; retry shortly' }],
+    });
+    expect(done.status).toBe(201);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.text).toBe(done.text);
+    expect(slow.charges).toHaveLength(1);
+  });
+
   it('charges once for a request sent twice, and replays the first 201 byte for byte', async () => {
     const order = await buildOrder(db.db);
     const key = crypto.randomUUID();

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { IdempotencyKeyJanitor, silentLogger } from '@ticketing/common';
-import { createTestDatabase, type TestDatabase } from '@ticketing/common/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { aUser, testApp } from '../../__tests__/helpers';
 
@@ -87,6 +87,34 @@ describe('POST /api/tickets with an Idempotency-Key', () => {
       }
     }
     expect(answers.filter((r) => r.status === 201 && !r.headers['idempotent-replayed'])).toHaveLength(1);
+  });
+
+  it('answers 409 with Retry-After while the first request with the key is running, then replays its answer', async () => {
+    const seller = aUser();
+    const key = crypto.randomUUID();
+    // Another transaction holds the table, so the first request waits inside its own, key held.
+    const blocker = await db.pool.connect();
+    await blocker.query('begin; lock table tickets in share mode');
+    const first = post({ title: 'Concert', price: 10 }, key, seller.cookie).then((res) => res);
+    await waitFor(async () => (await db.pool.query('select 1 from pg_locks where not granted')).rowCount, {
+      what: 'the first request to wait for the table',
+    });
+
+    const during = await post({ title: 'Concert', price: 10 }, key, seller.cookie);
+    await blocker.query('commit');
+    blocker.release();
+    const done = await first;
+    const after = await post({ title: 'Concert', price: 10 }, key, seller.cookie);
+
+    expect(during.status).toBe(409);
+    expect(during.headers['retry-after']).toBe('1');
+    expect(during.body).toEqual({
+      errors: [{ message: 'A request with this Idempotency-Key is still in progress; retry shortly' }],
+    });
+    expect(done.status).toBe(201);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.text).toBe(done.text);
+    expect(await ticketsOf(seller.id)).toHaveLength(1);
   });
 
   it('returns 422 for the same key with a different body, and lists nothing more', async () => {
