@@ -166,7 +166,11 @@ export async function withIdempotencyKey<T>(
       });
     }
   } finally {
-    client.release(broken);
+    try {
+      client.release(broken);
+    } catch {
+      // Already handed back: a failed BEGIN releases its client itself (see createDatabase).
+    }
   }
 }
 

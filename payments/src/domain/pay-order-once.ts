@@ -49,12 +49,14 @@ export async function payOrderOnce(
   if (record) {
     paymentId = (record.recoveryPoint as PaymentRecoveryPoint).paymentId;
     const [payment] = await keyDb.select().from(payments).where(eq(payments.id, paymentId));
-    const log = logger.child({ orderId: payment!.orderId, paymentId });
+    // Committed with the key's record, and payments are never deleted.
+    if (!payment) throw new Error(`payment ${paymentId} of a running Idempotency-Key is missing`);
+    const log = logger.child({ orderId: payment.orderId, paymentId });
     log.warn('finishing the payment attempt of an earlier request with the same Idempotency-Key');
     outcome =
-      payment!.status === 'pending'
-        ? await settleAttempt(keyDb, provider, payment!, log)
-        : await settledOutcome(keyDb, payment!);
+      payment.status === 'pending'
+        ? await settleAttempt(keyDb, provider, payment, log)
+        : await settledOutcome(keyDb, payment);
   } else {
     const attempt = await keyDb.transaction(async (tx) => {
       const opened = await beginPaymentAttempt(tx, { ...input, now: new Date(), declineLimits });
