@@ -105,11 +105,13 @@ function fresh(response: StoredResponse): IdempotentAnswer {
 }
 
 /**
- * Runs `effect` in one transaction and answers with what it returns. With a key, the transaction
- * first takes the key's transaction-scoped advisory lock (busy → 409: the first request is still
- * running), replays a stored answer if there is one, and otherwise stores the effect's answer in
- * the same transaction, so the answer is kept if and only if the effect committed. An error thrown
- * by `effect` rolls both back: nothing is stored.
+ * Runs `effect` in one transaction and answers with what it returns. With a key, one statement
+ * looks the key up and tries its transaction-scoped advisory lock: a stored answer is replayed; a
+ * busy lock is 409 (the first request is still running); otherwise the effect runs and its answer
+ * is stored in the same transaction, so the answer is kept if and only if the effect committed. An
+ * error thrown by `effect` rolls both back: nothing is stored. (A first request that commits
+ * between that statement's snapshot and its lock is caught by the key's primary key when the answer
+ * is stored: 409, and this effect rolls back.)
  */
 export async function idempotentTransaction(
   db: Database,
@@ -118,14 +120,10 @@ export async function idempotentTransaction(
 ): Promise<IdempotentAnswer> {
   if (!request) return fresh(await db.transaction(effect));
   return db.transaction(async (tx) => {
-    const { rows } = await tx.execute<{ locked: boolean }>(
-      sql`select pg_try_advisory_xact_lock(${lockId(request)}::bigint) as locked`,
-    );
-    if (!rows[0]?.locked) throw inProgress();
-    const record = await findIdempotencyRecord(tx, request);
+    const { locked, record } = await lockAndFind(tx, request);
     if (record?.state === 'done') return { ...record.response, replayed: true };
-    // Only multi-step routes leave a key running, and they hold it with `withIdempotencyKey`.
-    if (record) throw inProgress();
+    // Busy, or left running (only multi-step routes do that, under `withIdempotencyKey`): in progress.
+    if (!locked || record) throw inProgress();
     const response = await effect(tx);
     const json = JSON.stringify(response.body);
     await insertRecord(tx, request, { state: 'done', responseStatus: response.status, responseBody: json });
@@ -134,19 +132,23 @@ export async function idempotentTransaction(
 }
 
 /**
- * For a route whose effect spans several transactions and an outside call (payments): holds the
- * key's session-level advisory lock on one connection for the whole of `fn` (busy → 409), and
- * gives `fn` a handle on that same connection, so the request never waits for a second one while
- * holding the first. The lock is released when `fn` ends, or by PostgreSQL when this process dies:
- * a request that finds the key `running` and the lock free knows the first one stopped, and may
- * resume it from its recovery point. `fn` uses `findIdempotencyRecord`, `claimIdempotencyKey` and
- * `completeIdempotencyKey` in its transactions.
+ * For a route whose effect spans several transactions and an outside call (payments). A stored
+ * answer is replayed at once. Otherwise it holds the key's session-level advisory lock on one
+ * connection for the whole of `fn` (busy → 409), and gives `fn` a handle on that same connection,
+ * so the request never waits for a second one while holding the first. The lock is released when
+ * `fn` ends, or by PostgreSQL when this process dies: a request that finds the key `running` and
+ * the lock free knows the first one stopped, and may resume it from its recovery point. `fn` looks
+ * again with `findIdempotencyRecord` (the first may have just finished) and uses
+ * `claimIdempotencyKey` and `completeIdempotencyKey` in its transactions.
  */
-export async function withIdempotencyKey<T>(
+export async function withIdempotencyKey(
   db: Database,
   request: IdempotentRequest,
-  fn: (keyDb: Database) => Promise<T>,
-): Promise<T> {
+  fn: (keyDb: Database) => Promise<IdempotentAnswer>,
+): Promise<IdempotentAnswer> {
+  // Repeats of a finished request replay without contending for the lock.
+  const stored = await findIdempotencyRecord(db, request);
+  if (stored?.state === 'done') return { ...stored.response, replayed: true };
   const pool = (db as unknown as { $client: Pool }).$client;
   const client = await pool.connect();
   const id = lockId(request);
@@ -189,7 +191,32 @@ export async function findIdempotencyRecord(
         gt(idempotencyKeys.expiresAt, sql`now()`),
       ),
     );
-  if (!row) return undefined;
+  return row && toRecord(row, request);
+}
+
+/** Tries the key's transaction-scoped lock and reads its live record, in one statement. */
+async function lockAndFind(
+  tx: Tx,
+  request: IdempotentRequest,
+): Promise<{ locked: boolean; record: IdempotencyRecord | undefined }> {
+  const { rows } = await tx.execute<{ locked: boolean } & Partial<KeyRow>>(sql`
+    select pg_try_advisory_xact_lock(${lockId(request)}::bigint) as locked,
+           k.method, k.path, k.fingerprint, k.state,
+           k.recovery_point as "recoveryPoint", k.response_status as "responseStatus",
+           k.response_body as "responseBody"
+      from (select 1) as one
+      left join ${idempotencyKeys} as k
+        on k.user_id = ${request.userId} and k.key = ${request.key} and k.expires_at > now()`);
+  const row = rows[0]!;
+  return { locked: row.locked, record: row.state ? toRecord(row as KeyRow, request) : undefined };
+}
+
+type KeyRow = Pick<
+  typeof idempotencyKeys.$inferSelect,
+  'method' | 'path' | 'fingerprint' | 'state' | 'recoveryPoint' | 'responseStatus' | 'responseBody'
+>;
+
+function toRecord(row: KeyRow, request: IdempotentRequest): IdempotencyRecord {
   if (row.method !== request.method || row.path !== request.path || row.fingerprint !== request.fingerprint) {
     throw new UnprocessableContentError(IDEMPOTENCY_KEY_REUSED_MESSAGE, IDEMPOTENCY_KEY_HEADER);
   }
