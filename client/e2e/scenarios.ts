@@ -167,6 +167,7 @@ async function purchaseTicket(
   o: ScenarioOptions,
   ticketId: string,
   shotName?: string,
+  doubleClick = false,
 ): Promise<string> {
   const deadline = Date.now() + 30_000;
   let lastError = '';
@@ -175,7 +176,8 @@ async function purchaseTicket(
     await page.goto(`${origin(o.baseUrl)}/tickets/${ticketId}`);
     if (first && shotName) await screenshot(page, o.artifactsDir, shotName);
     first = false;
-    await page.getByTestId('purchase').click();
+    if (doubleClick) await page.getByTestId('purchase').dblclick();
+    else await page.getByTestId('purchase').click();
     const outcome = await Promise.race([
       page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 10_000 }).then(() => 'order' as const),
       page
@@ -190,9 +192,10 @@ async function purchaseTicket(
   return fail(page, o.artifactsDir, `Could not purchase ticket ${ticketId}: ${lastError}`);
 }
 
-async function pay(page: Page, token: string): Promise<void> {
+async function pay(page: Page, token: string, doubleClick = false): Promise<void> {
   await page.locator(`input[name="card"][value="${token}"]`).check();
-  await page.getByTestId('pay').click();
+  if (doubleClick) await page.getByTestId('pay').dblclick();
+  else await page.getByTestId('pay').click();
 }
 
 async function waitForOrderComplete(page: Page, o: ScenarioOptions): Promise<void> {
@@ -474,6 +477,46 @@ export const headerShowsEmailOnFirstLoad = failingOnCspViolations(async function
     await buyer.context.close();
   }
 });
+
+/** Options of `doubleClicksAndLostAnswersActOnce`. */
+export interface ActOnceScenarioOptions extends ScenarioOptions {
+  /** The title to list the ticket under, so the caller can count what was made. */
+  title: string;
+}
+
+/**
+ * Impatient users and bad networks never do a thing twice: the seller double-clicks "List ticket",
+ * the buyer double-clicks Purchase and Pay, and each lands on the outcome of one request. Run
+ * behind a proxy that loses answers (system/src/answer-dropping-proxy.ts, as the browser test
+ * does), it also shows the page sending a POST whose answer was lost once more, with the same
+ * Idempotency-Key, and showing the first request's outcome. The caller counts tickets, orders and
+ * charges in the databases.
+ */
+export const doubleClicksAndLostAnswersActOnce = failingOnCspViolations(
+  async function doubleClicksAndLostAnswersActOnce(o: ActOnceScenarioOptions): Promise<void> {
+    const seller = await newUser(o, 'seller');
+    const buyer = await newUser(o, 'buyer');
+    try {
+      await seller.page.goto(`${origin(o.baseUrl)}/tickets/new`);
+      await seller.page.getByLabel('Title').fill(o.title);
+      await seller.page.getByLabel('Price (USD)').fill('30');
+      await seller.page.getByRole('button', { name: 'List ticket' }).dblclick();
+      await seller.page
+        .waitForURL(/\/tickets\/[0-9a-f-]{36}$/)
+        .catch(() => fail(seller.page, o.artifactsDir, 'A double-clicked listing did not open its page'));
+      const ticketId = seller.page.url().split('/').pop() as string;
+
+      await purchaseTicket(buyer.page, o, ticketId, undefined, true);
+      await buyer.page.getByTestId('countdown').waitFor();
+      await pay(buyer.page, GOOD_CARD_TOKEN, true);
+      await waitForOrderComplete(buyer.page, o);
+      await screenshot(buyer.page, o.artifactsDir, 'order-complete-after-double-clicks');
+    } finally {
+      await seller.context.close();
+      await buyer.context.close();
+    }
+  },
+);
 
 /** Every scenario, in the order the issue lists them. */
 export const scenarios: Record<string, Scenario> = {

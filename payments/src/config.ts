@@ -1,7 +1,14 @@
-import { defineConfig, jwtKeySpec, serviceConfigSpec, type ConfigOf } from '@ticketing/common';
+import {
+  defineConfig,
+  idempotencyConfigSpec,
+  jwtKeySpec,
+  serviceConfigSpec,
+  type ConfigOf,
+} from '@ticketing/common';
 
 export const configSpec = defineConfig({
   ...serviceConfigSpec,
+  ...idempotencyConfigSpec,
   JWT_KEY: { ...jwtKeySpec, doc: 'HS256 key that verifies session JWTs (the one auth signs with)' },
   NODE_ENV: {
     doc: 'production refuses to fall back to the sandbox: it needs STRIPE_SECRET_KEY or PAYMENT_PROVIDER=sandbox',

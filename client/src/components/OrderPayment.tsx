@@ -4,7 +4,7 @@ import dynamic from 'next/dynamic';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { isChargeable, MIN_CHARGE_MESSAGE, priceToCents } from '@ticketing/common/money';
-import { sendJson } from '@/lib/browser-api';
+import { useSubmitOnce } from '@/lib/use-submit-once';
 import { formatCountdown, formatPrice } from '@/lib/format';
 import { FormAlert } from './FormErrors';
 import { SandboxCardForm } from './SandboxCardForm';
@@ -16,7 +16,10 @@ const StripeCardForm = dynamic(() => import('./StripeCardForm').then((m) => m.St
 });
 
 export interface PayHandle {
-  /** Sends the token to POST /api/payments; resolves true when the payment was accepted. */
+  /**
+   * Sends the token to POST /api/payments; resolves true when the payment was accepted (false
+   * otherwise, and for a second submission while the first is on its way).
+   */
   pay: (token: string) => Promise<boolean>;
   pending: boolean;
   setPending: (pending: boolean) => void;
@@ -47,6 +50,7 @@ export function OrderPayment({ orderId, price, expiresAt, serverNow, stripePubli
   const [polls, setPolls] = useState(0);
   const [pending, setPending] = useState(false);
   const [errors, setErrors] = useState<string[]>([]);
+  const submitOnce = useSubmitOnce();
 
   useEffect(() => {
     // Hydration has to show the server's time; right after it, one extra render switches to the browser's clock.
@@ -69,7 +73,10 @@ export function OrderPayment({ orderId, price, expiresAt, serverNow, stripePubli
     async (token: string) => {
       setPending(true);
       setErrors([]);
-      const result = await sendJson<{ id: string }>('POST', '/api/payments', { orderId, token });
+      // At most one charge per payment the user makes, however often it is clicked or retried.
+      const result = await submitOnce<{ id: string }>('/api/payments', { orderId, token });
+      // A second click while the first is on its way: the first one's answer is shown.
+      if (result === undefined) return false;
       if (result.ok) {
         setPaid(true);
         router.refresh();
@@ -84,7 +91,7 @@ export function OrderPayment({ orderId, price, expiresAt, serverNow, stripePubli
       setPending(false);
       return false;
     },
-    [orderId, router],
+    [orderId, router, submitOnce],
   );
 
   const msLeft = Date.parse(expiresAt) - now;

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { sendJson } from '@/lib/browser-api';
+import { useSubmitOnce } from '@/lib/use-submit-once';
 import type { Order } from '@/lib/types';
 import { FormAlert } from './FormErrors';
 
@@ -11,12 +11,15 @@ export function PurchaseButton({ ticketId }: { ticketId: string }) {
   const router = useRouter();
   const [errors, setErrors] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
+  const submitOnce = useSubmitOnce();
 
   // Never rejects (sendJson turns a failed request into a result), so the button fires it and forgets.
   async function purchase() {
     setPending(true);
     setErrors([]);
-    const result = await sendJson<Order>('POST', '/api/orders', { ticketId });
+    const result = await submitOnce<Order>('/api/orders', { ticketId });
+    // A second click while the first is on its way: the first one's answer is shown.
+    if (result === undefined) return;
     if (result.ok && result.data?.id) {
       router.push(`/orders/${result.data.id}`);
       return;

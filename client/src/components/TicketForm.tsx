@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { isChargeable, MIN_CHARGE_CENTS, parsePrice } from '@ticketing/common/money';
 import { splitErrors, type FormErrors } from '@/lib/api-core';
 import { sendJson } from '@/lib/browser-api';
+import { useSubmitOnce } from '@/lib/use-submit-once';
 import type { Ticket } from '@/lib/types';
 import { FieldError, FormAlert } from './FormErrors';
 
@@ -39,6 +40,7 @@ export function TicketForm({ ticket }: { ticket?: Pick<Ticket, 'id' | 'title' | 
   const [price, setPrice] = useState(ticket ? String(ticket.price) : '');
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [pending, setPending] = useState(false);
+  const submitOnce = useSubmitOnce();
 
   // Never rejects (sendJson turns a failed request into a result), so the form fires it and forgets.
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -51,9 +53,12 @@ export function TicketForm({ ticket }: { ticket?: Pick<Ticket, 'id' | 'title' | 
     setPending(true);
     setErrors(NO_ERRORS);
     const body = { title: title.trim(), price: Number(price) };
+    // A new listing is sent at most once, however often it is clicked or retried.
     const result = editing
       ? await sendJson<Ticket>('PUT', `/api/tickets/${ticket.id}`, body)
-      : await sendJson<Ticket>('POST', '/api/tickets', body);
+      : await submitOnce<Ticket>('/api/tickets', body);
+    // A second click while the first is on its way: the first one's answer is shown.
+    if (result === undefined) return;
     if (result.ok) {
       router.push(`/tickets/${result.data?.id ?? ticket?.id ?? ''}`);
       router.refresh();

@@ -54,6 +54,11 @@ export function parseErrors(status: number, body: unknown): ApiErrorItem[] {
 /** Reads a fetch Response into an ApiResult. Never throws. */
 export async function toResult<T>(res: Response): Promise<ApiResult<T>> {
   const text = await res.text().catch(() => '');
+  return resultOf<T>(res.status, text);
+}
+
+/** The ApiResult of a response's status and body text. */
+export function resultOf<T>(status: number, text: string): ApiResult<T> {
   let body: unknown = undefined;
   if (text) {
     try {
@@ -62,8 +67,8 @@ export async function toResult<T>(res: Response): Promise<ApiResult<T>> {
       body = undefined;
     }
   }
-  if (res.ok) return { ok: true, status: res.status, data: body as T };
-  return { ok: false, status: res.status, errors: parseErrors(res.status, body) };
+  if (status >= 200 && status < 300) return { ok: true, status, data: body as T };
+  return { ok: false, status, errors: parseErrors(status, body) };
 }
 
 export function unreachableResult(): { ok: false; status: 0; errors: ApiErrorItem[]; unreachable: true } {

@@ -183,6 +183,19 @@ export const serviceConfigSpec = defineConfig({
 });
 
 /**
+ * The setting of every service with `Idempotency-Key` routes: spread it into the service's spec.
+ * `runService` runs the janitor of expired keys for each service whose config has it.
+ */
+export const idempotencyConfigSpec = defineConfig({
+  IDEMPOTENCY_KEY_RETENTION_HOURS: {
+    doc: 'How long an Idempotency-Key and its stored answer are remembered (a repeat within it is replayed; after it the key runs anew)',
+    type: 'number',
+    default: 24,
+    min: 0.01,
+  },
+});
+
+/**
  * JWT_KEY, for every service that signs or verifies sessions: `{ ...jwtKeySpec, doc }` in its spec.
  * HS256 with a key shorter than its 32-byte output can be brute-forced offline from one token
  * (RFC 7518 §3.2 requires at least 256 bits).

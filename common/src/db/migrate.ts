@@ -3,7 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { Pool } from 'pg';
 import type { Database } from './database';
 
-/** common's own migrations: the outbox, inbox and dead-letter tables. */
+/** common's own migrations: the outbox, inbox, dead-letter and idempotency-key tables. */
 export const commonMigrationsFolder = path.join(__dirname, 'migrations');
 
 // Any constant works; it only has to be the same in every process migrating one database.

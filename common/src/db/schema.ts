@@ -1,10 +1,12 @@
 /**
- * The messaging tables every service database holds. They belong to common and are migrated by
- * common's own migrations (`src/db/migrations`), before the service's.
+ * The messaging tables every service database holds, and the record of requests made with an
+ * `Idempotency-Key`. They belong to common and are migrated by common's own migrations
+ * (`src/db/migrations`), before the service's.
  */
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  check,
   index,
   integer,
   jsonb,
@@ -69,3 +71,43 @@ export const deadLetters = pgTable('dead_letters', {
   streamSeq: integer('stream_seq'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+/**
+ * What a request with an `Idempotency-Key` did, so a repeat of it (same user, same key) gets the
+ * first answer instead of doing it again. Written in the transaction of the request's effect; a
+ * request that failed before any effect leaves no row.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** Keys are scoped to the signed-in user: two users may pick the same key. */
+    userId: uuid('user_id').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    /** sha-256 (hex) of the canonical JSON of the request body. */
+    fingerprint: text('fingerprint').notNull(),
+    /**
+     * running: the effect has begun in a committed transaction (`recoveryPoint` says what it
+     * started) and its answer is not known yet; done: `responseStatus` and `responseBody` hold it.
+     */
+    state: text('state', { enum: ['running', 'done'] }).notNull(),
+    /** What a request that stops while running started, so a repeat can finish it (payments: the attempt). */
+    recoveryPoint: jsonb('recovery_point'),
+    responseStatus: integer('response_status'),
+    /** The JSON body exactly as first sent (text, not jsonb, so a replay is byte for byte the same). */
+    responseBody: text('response_body'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** After this the key is forgotten: a request with it runs again, and the janitor deletes the row. */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.key] }),
+    index('idempotency_keys_expires_idx').on(t.expiresAt),
+    check('idempotency_keys_state', sql`${t.state} in ('running', 'done')`),
+    check(
+      'idempotency_keys_done_has_response',
+      sql`${t.state} <> 'done' or (${t.responseStatus} is not null and ${t.responseBody} is not null)`,
+    ),
+  ],
+);

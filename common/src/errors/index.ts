@@ -8,3 +8,5 @@ export { PayloadTooLargeError } from './payload-too-large-error';
 export { UnsupportedMediaTypeError } from './unsupported-media-type-error';
 export { TooManyRequestsError } from './too-many-requests-error';
 export { ServiceUnavailableError } from './service-unavailable-error';
+export { ConflictError } from './conflict-error';
+export { UnprocessableContentError } from './unprocessable-content-error';

@@ -23,3 +23,24 @@ export { requireAuth } from './require-auth';
 export { createMetrics, type Metrics } from './metrics';
 export { healthRoutes, type HealthOptions } from './health';
 export { createApp, type CreateAppOptions } from './create-app';
+export {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  IDEMPOTENCY_KEY_INVALID_MESSAGE,
+  IDEMPOTENCY_KEY_IN_PROGRESS_MESSAGE,
+  IDEMPOTENCY_KEY_REUSED_MESSAGE,
+  canonicalJson,
+  fingerprintOf,
+  idempotencyKey,
+  sendAnswer,
+  idempotentTransaction,
+  withIdempotencyKey,
+  findIdempotencyRecord,
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  type IdempotentRequest,
+  type IdempotentAnswer,
+  type IdempotencyRecord,
+  type StoredResponse,
+} from './idempotency';
+export { IdempotencyKeyJanitor, type IdempotencyKeyJanitorOptions } from './idempotency-key-janitor';

@@ -10,6 +10,20 @@ export interface UserPayload {
   exp: number;
 }
 
+/** A request that carries an `Idempotency-Key`, as `idempotencyKey` reads it. */
+export interface IdempotentRequest {
+  /** The signed-in user: keys are scoped to them. */
+  userId: string;
+  key: string;
+  method: string;
+  /** The request's path (with any query). */
+  path: string;
+  /** sha-256 (hex) of the canonical JSON of the body. */
+  fingerprint: string;
+  /** How long the key and its answer are remembered. */
+  retentionMs: number;
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
@@ -20,6 +34,8 @@ declare global {
       requestId?: string;
       /** Request-scoped child logger (with `requestId`), set by `requestContext`. */
       log?: Logger;
+      /** Set by `idempotencyKey` when the request carries an `Idempotency-Key`. */
+      idempotency?: IdempotentRequest;
     }
   }
 }

@@ -16,6 +16,7 @@ import { migrateDatabase } from '../db/migrate';
 import { createLogger, type Logger } from '../http/logger';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
+import { IdempotencyKeyJanitor } from '../http/idempotency-key-janitor';
 import { EventConsumer, consumerNameOf, type ConsumerDefinition } from '../messaging/consumer';
 import { InboxJanitor } from '../messaging/inbox-janitor';
 import { createMessagingMetrics } from '../messaging/metrics';
@@ -145,9 +146,9 @@ export interface RunningService {
 
 /**
  * Starts a service: config → logger → database (migrated) → NATS (stream) → dependencies → app →
- * relay → consumers (and their inbox janitor) → background → listen. Throws `ConfigError` on bad
- * config, `ServiceDefinitionError` for a definition the service catalog does not declare as it
- * is. Tests call this with an env object; `main.ts` calls `runService`, which adds signals and
+ * relay → consumers (and their inbox janitor) → idempotency-key janitor → background → listen.
+ * Throws `ConfigError` on bad config, `ServiceDefinitionError` for a definition the service
+ * catalog does not declare as it is. Tests call this with an env object; `main.ts` calls `runService`, which adds signals and
  * exit codes.
  */
 export async function startService<S extends ConfigSpec, D = undefined>(
@@ -274,6 +275,18 @@ export async function startService<S extends ConfigSpec, D = undefined>(
 
     messagingMetrics.start();
     closers.unshift({ name: 'messaging metrics', close: () => messagingMetrics.stop() });
+
+    // A service whose config has the retention setting takes Idempotency-Keys.
+    const keyRetention = (config as { IDEMPOTENCY_KEY_RETENTION_HOURS?: number })
+      .IDEMPOTENCY_KEY_RETENTION_HOURS;
+    if (keyRetention !== undefined) {
+      const keyJanitor = new IdempotencyKeyJanitor({
+        pool: database.pool,
+        logger: logger.child({ component: 'idempotency-key-janitor' }),
+      });
+      keyJanitor.start();
+      closers.unshift({ name: 'idempotency key janitor', close: () => keyJanitor.stop() });
+    }
 
     if (def.background) {
       const bg = await def.background(deps);

@@ -83,8 +83,17 @@ function respond(params: URLSearchParams): StoredResponse {
   };
 }
 
+/** How a test may step in. */
+export interface FakeStripeOptions {
+  /**
+   * Awaited after a new PaymentIntent has taken the money and before its answer is sent: a test
+   * can kill the caller there, when the charge is made but the caller never learns of it.
+   */
+  afterCharge?: (request: FakeStripeRequest) => Promise<void>;
+}
+
 /** Starts the fake on a free port; it replays the first response for a repeated idempotency key, like Stripe. */
-export async function startFakeStripe(): Promise<FakeStripeServer> {
+export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<FakeStripeServer> {
   const requests: FakeStripeRequest[] = [];
   const byKey = new Map<string, StoredResponse>();
   let succeeded = 0;
@@ -126,14 +135,16 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
     req.on('end', () => {
       const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
       const params = new URLSearchParams(raw);
-      requests.push({
+      const received: FakeStripeRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         idempotencyKey,
         authorization: req.headers.authorization,
         params,
-      });
+      };
+      requests.push(received);
       let reply: StoredResponse;
+      let charged: Promise<void> | undefined;
       const route = req.method === 'POST' ? req.url : undefined;
       if (route !== '/v1/payment_intents' && route !== '/v1/refunds') {
         reply = {
@@ -161,10 +172,15 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
           succeeded += 1;
           const intent = reply.body as { id: string; amount: number };
           intents.set(intent.id, { amount: intent.amount, refunded: 0 });
+          charged = options.afterCharge?.(received);
         }
       }
-      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
-      res.end(JSON.stringify(reply.body));
+      const answer = () => {
+        res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+        res.end(JSON.stringify(reply.body));
+      };
+      if (charged) void charged.then(answer, answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

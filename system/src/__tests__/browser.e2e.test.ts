@@ -5,16 +5,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import type { Browser } from 'playwright-core';
 import {
   countdownReachesZero,
   declinedCardKeepsOrderPayable,
+  doubleClicksAndLostAnswersActOnce,
   headerShowsEmailOnFirstLoad,
   launchChromium,
   sellPurchaseAndPay,
   wrongPasswordShowsError,
   type CountdownScenarioOptions,
 } from '../../../client/e2e/scenarios';
+import { startAnswerDroppingProxy } from '../answer-dropping-proxy';
 import { repoRoot } from '../routes';
 import { startSystem, type RunningSystem } from '../system';
 
@@ -75,4 +78,53 @@ describe('buying a ticket in a real browser, on the whole system', () => {
   it("server-renders the signed-in user's email in the header of every page", async () => {
     await expect(headerShowsEmailOnFirstLoad(options)).resolves.toBeUndefined();
   });
+
+  it('makes one ticket, one order and one charge when Sell and Pay are double-clicked and answers are lost', async () => {
+    const posts = ['/api/tickets', '/api/orders', '/api/payments'];
+    const proxy = await startAnswerDroppingProxy(system.gatewayUrl, posts);
+    const title = `Act once ${Date.now().toString(36)}`;
+    try {
+      await expect(
+        doubleClicksAndLostAnswersActOnce({ ...options, baseUrl: proxy.url, title }),
+      ).resolves.toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+
+    // Each lost answer was asked for again with its key, and the service replayed it.
+    for (const path of posts) {
+      const lost = proxy.posts.find((p) => p.path === path && p.dropped);
+      expect(lost).toMatchObject({ status: 201, idempotencyKey: expect.any(String) });
+      const retries = proxy.posts.filter((p) => p.idempotencyKey === lost!.idempotencyKey && !p.dropped);
+      expect(retries).toEqual([{ ...lost, replayed: true, dropped: false }]);
+    }
+    const ticketIds = await query<{ id: string }>('tickets', 'select id from tickets where title = $1', [
+      title,
+    ]);
+    expect(ticketIds).toHaveLength(1);
+    const orderRows = await query<{ id: string; status: string }>(
+      'orders',
+      'select id, status from orders where ticket_id = $1',
+      [ticketIds[0]!.id],
+    );
+    expect(orderRows.map((o) => o.status)).toEqual(['complete']);
+    // The sandbox charges once per attempt: one attempt is one charge.
+    const attempts = await query<{ status: string }>(
+      'payments',
+      'select status from payments where order_id = $1',
+      [orderRows[0]!.id],
+    );
+    expect(attempts).toEqual([{ status: 'succeeded' }]);
+  });
 });
+
+/** Rows of one query on a service's database. */
+async function query<R>(database: string, text: string, values: unknown[]): Promise<R[]> {
+  const client = new Client({ connectionString: system.postgresUrl(database) });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}

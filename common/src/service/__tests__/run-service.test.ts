@@ -1,7 +1,9 @@
+import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import request from 'supertest';
+import { idempotencyConfigSpec } from '../../config/config';
 import { silentLogger } from '../../http/logger';
 import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
@@ -77,6 +79,34 @@ describe('runService', () => {
       });
       const metrics = await request(service.url).get('/metrics').expect(200);
       expect(metrics.text).toMatch(/outbox_events_published_total\{service="demo"\} 1/);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('deletes expired Idempotency-Keys when the service has IDEMPOTENCY_KEY_RETENTION_HOURS in its config', async () => {
+    const userId = crypto.randomUUID();
+    await db.pool.query(
+      `insert into idempotency_keys (user_id, key, method, path, fingerprint, state, expires_at)
+         values ($1, 'expired', 'POST', '/api/demo', 'f', 'running', now() - interval '1 second'),
+                ($1, 'live', 'POST', '/api/demo', 'f', 'running', now() + interval '1 hour')`,
+      [userId],
+    );
+
+    const service = await startService(
+      { ...demoService, configSpec: { ...demoConfigSpec, ...idempotencyConfigSpec } },
+      {
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+        catalog: demoCatalog,
+      },
+    );
+    try {
+      const left = await waitFor(async () => {
+        const { rows } = await db.pool.query('select key from idempotency_keys where user_id = $1', [userId]);
+        return rows.length === 1 ? rows : undefined;
+      });
+      expect(left).toEqual([{ key: 'live' }]);
     } finally {
       await service.stop();
     }
