@@ -54,16 +54,23 @@ export interface Partition {
   heal(): Promise<void>;
 }
 
-async function nft(script: string, args: string[] = ['-f', '-']): Promise<void> {
+/** Runs nft with `args`, or with a ruleset `script` on its standard input when given. */
+async function nft(args: string[], script?: string): Promise<void> {
   const bin = findNft();
   if (!bin) throw new Error('nft not found');
   await new Promise<void>((resolve, reject) => {
-    const p = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn(bin, script === undefined ? args : ['-f', '-'], {
+      stdio: [script === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    });
     let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nft failed (${code}): ${err}`))));
-    p.stdin.end(script);
+    if (script !== undefined) {
+      // nft may exit (refusing the script) before reading it all: that error is in its exit code.
+      p.stdin!.on('error', () => undefined);
+      p.stdin!.end(script);
+    }
   });
 }
 
@@ -100,14 +107,14 @@ export async function partitionNode(cluster: LocalNatsCluster, node: LocalNatsNo
     '  }',
     '}',
   ].join('\n');
-  await nft(script);
+  await nft([], script);
   let healed = false;
   return {
     node,
     async heal() {
       if (healed) return;
       healed = true;
-      await nft('', ['delete', 'table', 'inet', table]);
+      await nft(['delete', 'table', 'inet', table]);
     },
   };
 }
