@@ -33,7 +33,10 @@ export interface PurchaseRun {
 }
 
 /** Signs up 5 sellers and the buyers, then starts the purchases; resolves once they run. */
-export async function startPurchases(gatewayUrl: string, options: PurchaseOptions = {}): Promise<PurchaseRun> {
+export async function startPurchases(
+  gatewayUrl: string,
+  options: PurchaseOptions = {},
+): Promise<PurchaseRun> {
   const purchases = options.purchases ?? 500;
   const concurrency = options.concurrency ?? 20;
   const title = options.title ?? 'Fault';
@@ -64,7 +67,9 @@ export async function startPurchases(gatewayUrl: string, options: PurchaseOption
         continue;
       }
       const contenders = i % 5 === 0 ? [buyer, rival] : [buyer];
-      const results = await Promise.all(contenders.map((u) => u.createOrderWhenKnown(created.body.id, 60_000)));
+      const results = await Promise.all(
+        contenders.map((u) => u.createOrderWhenKnown(created.body.id, 60_000)),
+      );
       const won = results.map((r, k) => ({ r, u: contenders[k]! })).filter((x) => x.r.status === 201);
       results.forEach((r) => count(`order ${r.status}`));
       if (won.length > 1) throw new Error(`two orders were accepted for ticket ${created.body.id}`);
@@ -97,7 +102,9 @@ export async function startPurchases(gatewayUrl: string, options: PurchaseOption
       return done;
     },
     reached: (n, timeoutMs = 300_000) =>
-      eventually(`${n} purchases`, async () => (done >= n ? true : undefined), timeoutMs, 100).then(() => undefined),
+      eventually(`${n} purchases`, async () => (done >= n ? true : undefined), timeoutMs, 100).then(
+        () => undefined,
+      ),
     finished,
   };
 }

@@ -255,7 +255,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const serviceNames = options.services ?? SERVICE_NAMES;
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   // A cluster is started only when the system runs its own NATS.
-  const natsCluster = options.natsCluster && options.natsCluster > 1 && !env.NATS_URL ? options.natsCluster : undefined;
+  const natsCluster =
+    options.natsCluster && options.natsCluster > 1 && !env.NATS_URL ? options.natsCluster : undefined;
 
   for (const svc of serviceNames) {
     const main = path.join(repoRoot, svc, 'dist', 'main.js');

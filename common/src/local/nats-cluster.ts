@@ -82,7 +82,9 @@ function defaultHosts(size: number): string[] {
  * `config` (the authorization) applied to every node. Resolves once every node accepts clients;
  * JetStream's meta leader is elected shortly after (the admin step retries until it is).
  */
-export async function startLocalNatsCluster(options: LocalNatsClusterOptions = {}): Promise<LocalNatsCluster> {
+export async function startLocalNatsCluster(
+  options: LocalNatsClusterOptions = {},
+): Promise<LocalNatsCluster> {
   const env = options.env ?? process.env;
   const bin = findNatsServer(env, options.searchDirs);
   if (!bin) throw new NatsServerNotFoundError(options.alternative);

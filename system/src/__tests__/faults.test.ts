@@ -49,7 +49,10 @@ const noPartition = partitionUnavailable();
     const leaderName = await streamLeader(all);
     const leader = cluster.nodes.find((n) => n.name === leaderName)!;
     const peers = cluster.nodes.filter((n) => n !== leader);
-    const majority = await connectNats({ servers: peers.map((n) => n.url).join(','), logger: silentLogger() });
+    const majority = await connectNats({
+      servers: peers.map((n) => n.url).join(','),
+      logger: silentLogger(),
+    });
     const isolated = await connectNats({ servers: leader.url, logger: silentLogger() });
     try {
       const partition = await partitionNode(cluster, leader);
