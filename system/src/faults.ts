@@ -109,11 +109,21 @@ export async function partitionNode(cluster: LocalNatsCluster, node: LocalNatsNo
   ].join('\n');
   await nft([], script);
   let healed = false;
+  // A test that dies mid-partition must not leave the machine's loopback cut.
+  const healOnExit = () => {
+    try {
+      execFileSync(findNft()!, ['delete', 'table', 'inet', table], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', healOnExit);
   return {
     node,
     async heal() {
       if (healed) return;
       healed = true;
+      process.off('exit', healOnExit);
       await nft(['delete', 'table', 'inet', table]);
     },
   };

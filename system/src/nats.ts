@@ -32,7 +32,11 @@ export { NatsServerNotFoundError } from '@ticketing/common/local';
 
 /** A local NATS cluster of the system, with its nodes for fault tests. */
 export interface NatsClusterHandle extends LocalNatsCluster {
-  /** The node leading the event stream (from JetStream's stream info), waiting while it is being elected. */
+  /**
+   * The node leading the event stream (from JetStream's stream info), waiting while it is being
+   * elected. It asks through whichever node it connects to: during a partition that node may be
+   * the cut-off one, which cannot answer.
+   */
   leader(timeoutMs?: number): Promise<LocalNatsNode>;
 }
 
