@@ -51,7 +51,10 @@ export interface LocalNatsNode {
   uid?: number;
   /** Its process id, or undefined while it is not running. */
   pid(): number | undefined;
-  /** Sends the signal (default SIGKILL: a crash) and waits for the process to exit; keeps its store. */
+  /**
+   * Sends the signal (default SIGKILL: a crash) and waits for the process to exit; keeps its
+   * store. SIGSTOP and SIGCONT are sent without waiting (as `stop` and `cont`).
+   */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** SIGSTOP: the process freezes with its sockets open (a hung node), until `cont`. */
   stop(): void;
@@ -192,6 +195,11 @@ export async function startLocalNatsCluster(
       uid: spec.uid,
       pid: () => (running() ? proc()!.child.pid : undefined),
       kill: async (signal = 'SIGKILL') => {
+        // These do not end it: there is no exit to wait for.
+        if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+          if (running()) proc()!.child.kill(signal);
+          return;
+        }
         // A frozen process cannot act on SIGTERM: let it run so it can.
         if (running() && signal !== 'SIGKILL') proc()!.child.kill('SIGCONT');
         await proc()?.signal(signal);
