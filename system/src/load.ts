@@ -25,6 +25,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with the booted system (the CLI stops it on Ctrl-C). */
   onSystem?: (system: RunningSystem) => void;
+  /** Nodes of the booted system's NATS cluster (`--nats-cluster 3`); default one nats-server. */
+  natsCluster?: number;
 }
 
 export interface RouteStats {
@@ -120,6 +122,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       gatewayHost: '127.0.0.1',
       client: false,
       durablePostgres: true,
+      natsCluster: options.natsCluster,
       env: options.env ?? {
         ...process.env,
         SCRYPT_N: process.env.SCRYPT_N ?? '1024',
@@ -359,15 +362,18 @@ function parseArgs(argv: string[]): LoadOptions {
     if (flag === '--seconds') opts.seconds = Number(value());
     else if (flag === '--concurrency') opts.concurrency = Number(value());
     else if (flag === '--url') opts.url = value()?.replace(/\/+$/, '');
+    else if (flag === '--nats-cluster') opts.natsCluster = Number(value());
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(
-        'usage: npm run load -- [--seconds 60] [--concurrency 20] [--url http://localhost:3000]\n',
+        'usage: npm run load -- [--seconds 60] [--concurrency 20] [--nats-cluster 3] [--url http://localhost:3000]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   if (!(opts.seconds > 0) || !(opts.concurrency >= 1))
     throw new Error('--seconds and --concurrency must be positive numbers');
+  if (opts.natsCluster !== undefined && !(Number.isInteger(opts.natsCluster) && opts.natsCluster >= 1))
+    throw new Error('--nats-cluster takes a number of nodes');
   return opts;
 }
 

@@ -9,11 +9,28 @@
  * created on it), DATABASE_URL_<SERVICE> (one service's database), NATS_URL (instead of a local
  * nats-server), JWT_KEY (default: generated once into .data/jwt-key), DATA_DIR (default .data), and
  * anything the services read (EXPIRATION_WINDOW_SECONDS, SCRYPT_N, LOG_LEVEL, STRIPE_SECRET_KEY, ...).
+ *
+ * Flags: `--nats-cluster N` runs N nats-servers as a JetStream cluster (the production shape: 3)
+ * instead of one.
  */
 import { NatsServerNotFoundError } from './nats';
 import { startSystem, type RunningSystem } from './system';
 
+/** The value of `--nats-cluster N` (or `--nats-cluster=N`); undefined when absent. */
+function natsClusterFlag(argv: string[]): number | undefined {
+  const i = argv.findIndex((a) => a === '--nats-cluster' || a.startsWith('--nats-cluster='));
+  if (i < 0) return undefined;
+  const raw = argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 9) {
+    process.stderr.write(`[system] --nats-cluster takes a number of nodes from 1 to 9, got ${String(raw)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
 async function main(): Promise<void> {
+  const natsCluster = natsClusterFlag(process.argv.slice(2));
   let system: RunningSystem | undefined;
   let stopping = false;
   let interrupted = false;
@@ -49,6 +66,7 @@ async function main(): Promise<void> {
       dataDir: process.env.DATA_DIR || undefined,
       postgresPort: 54329,
       natsPort: 4222,
+      natsCluster,
     });
   } catch (err) {
     if (err instanceof NatsServerNotFoundError) {

@@ -36,6 +36,13 @@ export interface SystemOptions {
   /** Preferred nats-server port (any free port when taken). Default: any free port. */
   natsPort?: number;
   /**
+   * Nodes of a local NATS cluster (`npm start -- --nats-cluster 3`): each on its own loopback
+   * address (127.0.0.2, ...) and store (`<dataDir>/nats-cluster/n1`, ...), the event stream on as
+   * many replicas unless NATS_STREAM_REPLICAS says otherwise; `nats.cluster` gives its nodes.
+   * Default: one nats-server.
+   */
+  natsCluster?: number;
+  /**
    * The environment read for DATABASE_URL, DATABASE_URL_<SERVICE>, NATS_URL, JWT_KEY and passed
    * through to every child (e.g. EXPIRATION_WINDOW_SECONDS, SCRYPT_N, LOG_LEVEL,
    * STRIPE_SECRET_KEY). Default process.env.
@@ -247,6 +254,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const log = options.log ?? stdoutSink;
   const serviceNames = options.services ?? SERVICE_NAMES;
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  // A cluster is started only when the system runs its own NATS.
+  const natsCluster =
+    options.natsCluster && options.natsCluster > 1 && !env.NATS_URL ? options.natsCluster : undefined;
 
   for (const svc of serviceNames) {
     const main = path.join(repoRoot, svc, 'dist', 'main.js');
@@ -306,8 +316,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         : Promise.resolve(undefined),
       startNats({
         url: env.NATS_URL || undefined,
-        storeDir: path.join(dataDir, 'nats'),
+        storeDir: path.join(dataDir, natsCluster ? 'nats-cluster' : 'nats'),
         port: options.natsPort,
+        clusterSize: natsCluster,
         log,
         env,
       }),
@@ -317,7 +328,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (pgResult.status === 'rejected') throw pgResult.reason;
     if (natsResult.status === 'rejected') throw natsResult.reason;
     // The admin step, before any service: services may read the stream but not create or change it.
-    await nats!.setupStream(streamSettingsFrom(loadConfig(streamConfigSpec, env)));
+    const streamEnv = natsCluster ? { NATS_STREAM_REPLICAS: String(natsCluster), ...env } : env;
+    await nats!.setupStream(streamSettingsFrom(loadConfig(streamConfigSpec, streamEnv)));
     for (const svc of serviceNames) {
       const own = env[`DATABASE_URL_${svc.toUpperCase()}`];
       if (own) dbUrls.set(svc, own);

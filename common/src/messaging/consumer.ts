@@ -160,7 +160,12 @@ export class EventConsumer<S extends Subject = Subject> {
     while (this.running) {
       try {
         const consumer = await js.consumers.get(STREAM_NAME, this.durable);
-        this.messages = await consumer.consume({ max_messages: Math.max(16, this.concurrency * 4) });
+        this.messages = await consumer.consume({
+          max_messages: Math.max(16, this.concurrency * 4),
+          // A durable gone from the server (its store lost, the stream recreated) ends the loop
+          // here, and `ensure` recreates it; left alone, nats.js would wait for it forever.
+          abort_on_missing_resource: true,
+        });
         for await (const m of this.messages) {
           if (this.concurrency === 1) {
             await this.track(this.process(m));

@@ -177,6 +177,16 @@ export async function requireStream(nc: NatsConnection): Promise<JetStreamManage
   return jsm;
 }
 
+/**
+ * The server leading the event stream in a cluster (its `server_name`), as the stream's info says;
+ * undefined on a single server. Throws when JetStream does not answer within `timeoutMs` (e.g.
+ * while a leader is being elected).
+ */
+export async function streamLeader(nc: NatsConnection, timeoutMs = 2_000): Promise<string | undefined> {
+  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+  return (await jsm.streams.info(STREAM_NAME)).cluster?.leader;
+}
+
 /** True for JetStream's "stream/consumer not found" answers. */
 export function isNotFound(err: unknown): boolean {
   const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string };

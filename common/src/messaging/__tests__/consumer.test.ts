@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { publishRaw, publishTestEvent, startTestConsumer, type TestConsumer } from '../../testing/events';
 import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { waitFor } from '../../testing/wait-for';
 import { defineConsumer } from '../consumer';
+import { STREAM_NAME } from '../nats';
 import { shouldApplyVersion } from '../versioning';
 import { connectWithStream, ticketData } from './helpers';
 
@@ -84,6 +86,22 @@ describe('event consumer', () => {
       envelope.id,
     ]);
     expect(inbox.rows[0].n).toBe(1);
+  });
+
+  it('recreates its durable consumer when the server has lost it, and handles the next event', async () => {
+    const tc = await start(
+      startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }),
+    );
+    const first = await publishTestEvent(nc, 'ticket.created', ticketData(10));
+    await tc.next('handled', first.id);
+
+    // What a lost store (or an operator) does to it: the durable is gone from the server.
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(STREAM_NAME, tc.consumer.durable);
+    const second = await publishTestEvent(nc, 'ticket.created', ticketData(11));
+
+    await tc.next('handled', second.id, 30_000);
+    expect(await applied(second.data.id)).toEqual([1]);
   });
 
   it('retries a handler that throws and applies the event once it succeeds', async () => {

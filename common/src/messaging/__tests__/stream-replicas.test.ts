@@ -1,29 +1,23 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { startLocalNatsServer, type LocalNatsServer } from '../../local/nats-server';
-import { freePort } from '../../local/ports';
+import { startLocalNatsCluster, type LocalNatsCluster } from '../../local/nats-cluster';
 import { waitFor } from '../../testing/wait-for';
 import { NATS_ADMIN_USER, natsAuthorization, passwordValue } from '../nats-auth';
 import { ensureStream, inboxPrefixOf, STREAM_NAME } from '../nats';
 
 // A 3-node JetStream cluster with the generated authorization, as the prod overlay runs.
-const nodes: LocalNatsServer[] = [];
+let cluster: LocalNatsCluster | undefined;
 let admin: NatsConnection | undefined;
 
 afterAll(async () => {
   await admin?.close();
-  await Promise.all(nodes.map((n) => n.stop()));
+  await cluster?.stop();
 });
 
 async function startCluster(): Promise<string> {
-  const clusterPorts = await Promise.all([1, 2, 3].map(() => freePort()));
-  const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(', ');
   const auth = natsAuthorization({ password: (u) => passwordValue.literal(`pw-${u}`) });
-  for (const [i, port] of clusterPorts.entries()) {
-    const config = `server_name: n${i}\ncluster { name: test, listen: 127.0.0.1:${port}, routes: [${routes}] }\n${auth}`;
-    nodes.push(await startLocalNatsServer({ config }));
-  }
-  return nodes.map((n) => n.url).join(',');
+  cluster = await startLocalNatsCluster({ config: auth });
+  return cluster.url;
 }
 
 describe('the admin step on a cluster', () => {
