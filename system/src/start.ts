@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole system on one machine (after `npm run build`). Ctrl-C stops it cleanly
- * and leaves no process behind; data stays in .data/ for the next start.
+ * `npm start [-- --replicas N]`: the whole system on one machine (after `npm run build`). Ctrl-C
+ * stops it cleanly and leaves no process behind; data stays in .data/ for the next start.
+ * `--replicas N` runs N processes of every service behind the balancing gateway (default 1).
  *
  * Environment: PORT (gateway, default 3000), HOST (gateway bind address, default 127.0.0.1;
  * 0.0.0.0 exposes it), the gateway's GATEWAY_UPSTREAM_TIMEOUT_MS, GATEWAY_HEADERS_TIMEOUT_MS,
@@ -11,9 +12,33 @@
  * anything the services read (EXPIRATION_WINDOW_SECONDS, SCRYPT_N, LOG_LEVEL, STRIPE_SECRET_KEY, ...).
  */
 import { NatsServerNotFoundError } from './nats';
-import { startSystem, type RunningSystem } from './system';
+import { startSystem, type RunningSystem, type SystemOptions } from './system';
+
+const USAGE = 'usage: npm start [-- --replicas N]';
+
+/** The command line's part of the system's shape. */
+function parseStartArgs(argv: string[]): Pick<SystemOptions, 'replicas'> {
+  const out: Pick<SystemOptions, 'replicas'> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === '--replicas') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--replicas must be a whole number >= 1\n${USAGE}`);
+      out.replicas = n;
+    } else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
+  let shape: Pick<SystemOptions, 'replicas'>;
+  try {
+    shape = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
   let system: RunningSystem | undefined;
   let stopping = false;
   let interrupted = false;
@@ -49,6 +74,7 @@ async function main(): Promise<void> {
       dataDir: process.env.DATA_DIR || undefined,
       postgresPort: 54329,
       natsPort: 4222,
+      ...shape,
     });
   } catch (err) {
     if (err instanceof NatsServerNotFoundError) {
