@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkInvariants, waitForQuiescence } from '../invariants';
+import { runPurchases } from '../purchases';
 import { repoRoot } from '../routes';
 import { startSystem, type RunningSystem } from '../system';
 import { eventually, sleep, User, type ErrorBody, type Order, type Ticket } from '../user';
@@ -186,89 +187,40 @@ describe('concurrent updates of many tickets', () => {
 
 describe('faults while 500 purchases run', () => {
   it('sells no ticket twice, loses and doubles no event, and orders and payments agree', async () => {
-    const PURCHASES = 500;
-    const CONCURRENCY = 20;
-    const sellers = await Promise.all(Array.from({ length: 5 }, () => seller()));
-    const buyers = await Promise.all(
-      Array.from({ length: CONCURRENCY }, () => new User(system.gatewayUrl).signUp()),
-    );
+    const run = await runPurchases({
+      gatewayUrl: system.gatewayUrl,
+      purchases: 500,
+      concurrency: 20,
+      during: async (progress) => {
+        await progress.reached(100);
+        const natsPid = system.nats.pid();
+        await system.nats.kill('SIGKILL');
+        announce(`killed nats-server (pid ${natsPid}) with SIGKILL after ${progress.done} purchases`);
+        await sleep(3000);
+        await system.nats.restart();
+        announce(`restarted nats-server (pid ${system.nats.pid()})`);
 
-    const outcomes = { paid: 0, declinedOrRefused: 0, orderFailed: 0, createFailed: 0 };
-    const statuses = new Map<string, number>();
-    const count = (what: string) => statuses.set(what, (statuses.get(what) ?? 0) + 1);
-    let next = 0;
-    let done = 0;
+        await progress.reached(250);
+        const orders = system.services.orders;
+        const ordersPid = orders.pid;
+        await orders.kill('SIGKILL');
+        announce(`killed orders (pid ${ordersPid}) with SIGKILL after ${progress.done} purchases`);
+        await sleep(2000);
+        await orders.restart();
+        announce(`restarted orders (pid ${orders.pid})`);
 
-    // Each worker: a seller lists a ticket, a buyer (some tickets are wanted by two buyers) reserves and pays.
-    const worker = async (w: number) => {
-      const buyer = buyers[w]!;
-      const rival = buyers[(w + 1) % CONCURRENCY]!;
-      while (next < PURCHASES) {
-        const i = next++;
-        const s = sellers[i % sellers.length]!;
-        let created = await s.createTicket(`Fault ${i}`, 10 + (i % 50));
-        for (let tries = 0; created.status !== 201 && tries < 100; tries++) {
-          count(`create ${created.status}`);
-          await sleep(200);
-          created = await s.createTicket(`Fault ${i}`, 10 + (i % 50));
-        }
-        if (created.status !== 201) {
-          outcomes.createFailed++;
-          continue;
-        }
-        const contenders = i % 5 === 0 ? [buyer, rival] : [buyer];
-        const results = await Promise.all(
-          contenders.map((u) => u.createOrderWhenKnown(created.body.id, 60_000)),
-        );
-        const won = results.map((r, k) => ({ r, u: contenders[k]! })).filter((x) => x.r.status === 201);
-        results.forEach((r) => count(`order ${r.status}`));
-        if (won.length > 1) throw new Error(`two orders were accepted for ticket ${created.body.id}`);
-        if (won.length === 0) {
-          outcomes.orderFailed++;
-          continue;
-        }
-        const { u, r } = won[0]!;
-        // 404: payments has not yet heard of the order; 502: payments is down. Retried.
-        const pay = await u.payWhenKnown(r.body.id, 'tok_visa', 60_000);
-        count(`pay ${pay.status}`);
-        if (pay.status === 201) outcomes.paid++;
-        else outcomes.declinedOrRefused++;
-        done++;
-      }
-    };
-
-    const faults = (async () => {
-      await eventually('100 purchases', async () => (done >= 100 ? true : undefined), 300_000, 100);
-      const natsPid = system.nats.pid();
-      await system.nats.kill('SIGKILL');
-      announce(`killed nats-server (pid ${natsPid}) with SIGKILL after ${done} purchases`);
-      await sleep(3000);
-      await system.nats.restart();
-      announce(`restarted nats-server (pid ${system.nats.pid()})`);
-
-      await eventually('250 purchases', async () => (done >= 250 ? true : undefined), 300_000, 100);
-      const orders = system.services.orders;
-      const ordersPid = orders.pid;
-      await orders.kill('SIGKILL');
-      announce(`killed orders (pid ${ordersPid}) with SIGKILL after ${done} purchases`);
-      await sleep(2000);
-      await orders.restart();
-      announce(`restarted orders (pid ${orders.pid})`);
-
-      await eventually('350 purchases', async () => (done >= 350 ? true : undefined), 300_000, 100);
-      const tickets = system.services.tickets;
-      const ticketsPid = tickets.pid;
-      await tickets.kill('SIGKILL');
-      announce(`killed tickets (pid ${ticketsPid}) with SIGKILL after ${done} purchases`);
-      await sleep(2000);
-      await tickets.restart();
-      announce(`restarted tickets (pid ${tickets.pid})`);
-    })();
-
-    const started = Date.now();
-    await Promise.all([...Array.from({ length: CONCURRENCY }, (_, w) => worker(w)), faults]);
+        await progress.reached(350);
+        const tickets = system.services.tickets;
+        const ticketsPid = tickets.pid;
+        await tickets.kill('SIGKILL');
+        announce(`killed tickets (pid ${ticketsPid}) with SIGKILL after ${progress.done} purchases`);
+        await sleep(2000);
+        await tickets.restart();
+        announce(`restarted tickets (pid ${tickets.pid})`);
+      },
+    });
     announce(
-      `500 purchases in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(outcomes)} ${JSON.stringify(Object.fromEntries(statuses))}`,
+      `500 purchases in ${run.seconds.toFixed(1)} s: ${JSON.stringify(run.outcomes)} ${JSON.stringify(run.statuses)}`,
     );
 
     // Scheduled expiries too: one coming due while the invariants are read would be counted half-way.
@@ -277,6 +229,6 @@ describe('faults while 500 purchases run', () => {
     announce(`settled in ${settleMs} ms; figures: ${JSON.stringify(report.figures)}`);
     expect(report.problems).toEqual([]);
     // Orders that expire during an outage are refused payment (400): most purchases still succeed.
-    expect(outcomes.paid).toBeGreaterThan(PURCHASES * 0.6);
+    expect(run.outcomes.paid).toBeGreaterThan(run.purchases * 0.6);
   });
 });
