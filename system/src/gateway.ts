@@ -102,7 +102,7 @@ export interface Gateway {
   server: http.Server;
   port: number;
   url: string;
-  /** Each replica of a service and whether the gateway sends it requests. */
+  /** Each replica of a routed service and whether the gateway sends it requests ([] for others). */
   upstreams(service: string): UpstreamState[];
   /**
    * Resolves once the gateway has seen the replica at `port` ready (a rolling restart waits for
@@ -116,6 +116,8 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 1_000;
+/** How long an idle keep-alive socket to a service is kept (the services close theirs after 5 s). */
+const UPSTREAM_IDLE_MS = 2_000;
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
 
 /**
@@ -341,6 +343,8 @@ class Balancer {
   }
 
   states(service: string): UpstreamState[] {
+    // A service no route leads to has no upstreams here, whatever the resolver knows of it.
+    if (!this.services.includes(service)) return [];
     return asList(this.resolve(service)).map((u) => ({ host: u.host, port: u.port, ready: this.isReady(u) }));
   }
 
@@ -430,7 +434,16 @@ class Balancer {
 export async function startGateway(
   options: GatewayOptions & { port?: number; host?: string },
 ): Promise<Gateway> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    maxFreeSockets: 64,
+    // An idle upstream socket is dropped here well before the service's keep-alive timeout (5 s)
+    // closes it there: a request written as the service closes the socket would get a reset after
+    // it may have been read, which is a 502 and cannot be retried. (Without this option Node keeps
+    // free sockets forever and ignores the server's Keep-Alive hint.)
+    timeout: UPSTREAM_IDLE_MS,
+  });
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout);
