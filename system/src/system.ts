@@ -383,9 +383,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     );
     const servicePorts = new Map<string, number>();
     for (const { name } of processes) servicePorts.set(name, await freePort());
-    const healthCheckIntervalMs =
-      gatewaySettingsFromEnv(env).healthCheckIntervalMs ?? HEALTH_CHECK_INTERVAL_MS;
-    const healthCheckTimeoutMs = gatewaySettingsFromEnv(env).healthCheckTimeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
+    const gatewaySettings = gatewaySettingsFromEnv(env);
+    const healthCheckIntervalMs = gatewaySettings.healthCheckIntervalMs ?? HEALTH_CHECK_INTERVAL_MS;
+    const healthCheckTimeoutMs = gatewaySettings.healthCheckTimeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
     // A stopping replica stays unready but serving until the gateway's probes have seen it (what
     // the preStop sleep does in Kubernetes); one replica alone has nobody to hand its requests to.
     const drainEnv: Record<string, string> =
@@ -462,7 +462,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       ]),
     ) as Record<ServiceName, ProcessHandle[]>;
     gateway = await startGateway({
-      ...gatewaySettingsFromEnv(env),
+      ...gatewaySettings,
       healthCheckIntervalMs,
       healthCheckTimeoutMs,
       routes: loadRoutes(),
