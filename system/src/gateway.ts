@@ -94,8 +94,13 @@ export interface GatewayOptions extends GatewaySettings {
   fallback?: (service: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean;
   /** Called once per proxied request when it finishes (for access logs / metrics). */
   onRequest?: (info: { method: string; url: string; service: string; status: number; ms: number }) => void;
-  /** Called when an upstream fails. */
-  onError?: (info: { service: string; url: string; error: Error }) => void;
+  /**
+   * Called when a request fails at an upstream (502, 504): `upstream` is the replica it was sent to
+   * last (undefined when there was none).
+   */
+  onError?: (info: { service: string; url: string; upstream?: Upstream; error: Error }) => void;
+  /** Called when a replica could not be connected to and the request goes to another one. */
+  onRetry?: (info: { service: string; url: string; upstream: Upstream; error: Error }) => void;
 }
 
 export interface Gateway {
@@ -496,6 +501,7 @@ export async function startGateway(
       const headers = forwardedHeaders(req, false, trust, trustList);
       const tried = new Set<string>();
       let current: http.ClientRequest | undefined;
+      let currentTarget: Upstream | undefined;
       let settled = false;
       let clientGone = false;
       const timer = setTimeout(() => {
@@ -504,6 +510,7 @@ export async function startGateway(
         options.onError?.({
           service,
           url: req.url ?? '/',
+          upstream: currentTarget,
           error: new Error(`no answer in ${upstreamTimeoutMs} ms`),
         });
         current?.destroy();
@@ -515,7 +522,7 @@ export async function startGateway(
         clearTimeout(timer);
         if (clientGone || settled) return;
         settled = true;
-        options.onError?.({ service, url: req.url ?? '/', error });
+        options.onError?.({ service, url: req.url ?? '/', upstream: currentTarget, error });
         if (!res.headersSent) finish(502);
         sendJson(res, 502, UNAVAILABLE, true);
       };
@@ -532,6 +539,7 @@ export async function startGateway(
         const target = balancer.pick(service, targets, tried);
         if (!target) return fail(lastError ?? new Error('no upstream'));
         tried.add(keyOf(target));
+        currentTarget = target;
         const upstreamReq = http.request({
           host: target.host,
           port: target.port,
@@ -573,11 +581,7 @@ export async function startGateway(
           if (!sending) {
             // Never connected: the request is untouched and this replica is gone or going.
             balancer.markDown(target);
-            options.onError?.({
-              service,
-              url: req.url ?? '/',
-              error: new Error(`${keyOf(target)}: ${error.message}; trying another replica`),
-            });
+            options.onRetry?.({ service, url: req.url ?? '/', upstream: target, error });
             attempt(error);
             return;
           }
@@ -675,7 +679,7 @@ export async function startGateway(
     });
     upstreamReq.on('error', (error) => {
       if (!settle()) return;
-      options.onError?.({ service: route.service, url: req.url ?? '/', error });
+      options.onError?.({ service: route.service, url: req.url ?? '/', upstream: target, error });
       rawJson(socket, 502, UNAVAILABLE);
     });
     socket.on('close', () => {

@@ -481,8 +481,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         res.end(req.method === 'HEAD' ? undefined : PLACEHOLDER);
         return true;
       },
-      onError: ({ service, url, error }) =>
-        log(`[gateway] ${service} unavailable for ${url}: ${error.message}`),
+      onError: ({ service, url, upstream, error }) =>
+        log(
+          `[gateway] ${service} unavailable for ${url}${upstream ? ` at ${upstream.host}:${upstream.port}` : ''}: ${error.message}`,
+        ),
+      onRetry: ({ service, url, upstream, error }) =>
+        log(
+          `[gateway] ${service} at ${upstream.host}:${upstream.port} could not be connected to for ${url} (${error.message}): sent to another replica`,
+        ),
     });
     log(`[system] ready: ${gatewayUrl} (gateway) · data in ${dataDir}`);
 

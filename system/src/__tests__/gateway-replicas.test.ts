@@ -140,8 +140,12 @@ describe('the gateway over replicas', () => {
 
   it('retries on another replica when the connection is refused, with the request body intact', async () => {
     const [a, b] = [await startReplica('a'), await startReplica('b')];
+    const retried: number[] = [];
     // The health checks must not notice first: the retry is what keeps these requests whole.
-    gateway = await gatewayOver([a!, b!], { healthCheckIntervalMs: 600_000 });
+    gateway = await gatewayOver([a!, b!], {
+      healthCheckIntervalMs: 600_000,
+      onRetry: ({ upstream }) => retried.push(upstream.port),
+    });
     a!.proc.kill('SIGKILL');
     await a!.exited;
 
@@ -151,18 +155,26 @@ describe('the gateway over replicas', () => {
     expect(answers).toEqual(
       Array.from({ length: 6 }, (_, i) => ({ status: 200, replica: 'b', body: `body ${i}` })),
     );
+    // Once refused, a gets no request until a probe passes again: one retry in all.
+    expect(retried).toEqual([a!.port]);
     expect(gateway.upstreams('tickets').find((u) => u.port === a!.port)?.ready).toBe(false);
   });
 
   it('never sends a request twice: a connection reset after it reached a replica is a 502', async () => {
     const [a, b] = [await startReplica('a'), await startReplica('b')];
-    gateway = await gatewayOver([a!, b!]);
+    const failedAt: number[] = [];
+    const retried: number[] = [];
+    gateway = await gatewayOver([a!, b!], {
+      onError: ({ upstream }) => failedAt.push(upstream!.port),
+      onRetry: ({ upstream }) => retried.push(upstream.port),
+    });
 
     const answer = await send(gateway, '/api/tickets/reset', 'pay once');
 
     expect(answer.status).toBe(502);
-    expect([...a!.received, ...b!.received].filter((r) => r.endsWith('/reset'))).toEqual([
-      'POST /api/tickets/reset',
-    ]);
+    const reached = [a!, b!].filter((r) => r.received.includes('POST /api/tickets/reset'));
+    expect(reached.map((r) => r.received.filter((x) => x.endsWith('/reset')).length)).toEqual([1]);
+    expect(failedAt).toEqual([reached[0]!.port]);
+    expect(retried).toEqual([]);
   });
 });
