@@ -138,6 +138,25 @@ describe('the gateway over replicas', () => {
     expect(afterUnready.filter((x) => x.replica !== 'b')).toEqual([]);
   });
 
+  it('stops sending to a replica frozen with SIGSTOP once its probe times out, and takes it back after SIGCONT', async () => {
+    const [a, b] = [await startReplica('a'), await startReplica('b')];
+    gateway = await gatewayOver([a!, b!], { healthCheckTimeoutMs: 500 });
+    const g = gateway;
+    const readyOf = (r: Replica) => g.upstreams('tickets').find((u) => u.port === r.port)?.ready;
+
+    a!.proc.kill('SIGSTOP');
+    await eventually('the gateway sees a unready', async () => (readyOf(a!) === false ? true : undefined));
+    const whileFrozen: Answer[] = [];
+    for (let i = 0; i < 6; i++) whileFrozen.push(await send(g, `/api/tickets/${i}`));
+    a!.proc.kill('SIGCONT');
+    await g.waitUntilReady('tickets', a!.port, 10_000);
+    const afterwards: Answer[] = [];
+    for (let i = 0; i < 6; i++) afterwards.push(await send(g, `/api/tickets/${i}`));
+
+    expect(whileFrozen.map((x) => x.replica)).toEqual(Array(6).fill('b'));
+    expect(afterwards.map((x) => x.replica)).toContain('a');
+  });
+
   it('retries on another replica when the connection is refused, with the request body intact', async () => {
     const [a, b] = [await startReplica('a'), await startReplica('b')];
     const retried: number[] = [];
