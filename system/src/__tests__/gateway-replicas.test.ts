@@ -56,6 +56,8 @@ async function gatewayOver(replicas: Replica[], options: Partial<GatewayOptions>
     routes,
     readinessPath,
     healthCheckIntervalMs: 100,
+    // Generous: a probe slowed by a busy machine must not take a healthy replica out mid-test.
+    healthCheckTimeoutMs: 5_000,
     upstream: (service) =>
       service === 'tickets' ? replicas.map((r) => ({ host: '127.0.0.1', port: r.port })) : undefined,
     ...options,
@@ -87,7 +89,8 @@ afterEach(async () => {
 describe('the gateway over replicas', () => {
   it('sends requests round-robin to the ready replicas of the route table', async () => {
     const replicas = [await startReplica('a'), await startReplica('b')];
-    gateway = await gatewayOver(replicas);
+    // One round of probes (both ready) before the first request, none after: the split is exact.
+    gateway = await gatewayOver(replicas, { healthCheckIntervalMs: 600_000 });
 
     const answers: Answer[] = [];
     for (let i = 0; i < 20; i++) answers.push(await send(gateway, `/api/tickets/${i}`));
