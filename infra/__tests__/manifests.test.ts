@@ -1,5 +1,6 @@
 import { find, render, type Loose, type Manifest } from '../src/kustomize';
 import { apps, overlays, services } from '../src/paths';
+import { loadReadinessPath } from '../src/routes';
 import { validateManifest } from '../src/validate';
 
 const rendered = Object.fromEntries(overlays.map((o) => [o, render(`overlays/${o}`)])) as Record<
@@ -29,7 +30,8 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const [c] = pod.containers;
       expect(c.image).toBe(`ticketing/${app}`);
       expect(c.ports).toContainEqual({ name: 'http', containerPort: 3000 });
-      expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      // The path the local gateway probes too (routes.json), so both balance on the same answer.
+      expect(c.readinessProbe.httpGet).toEqual({ path: loadReadinessPath(), port: 'http' });
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.resources.requests).toEqual(
         expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),

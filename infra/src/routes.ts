@@ -56,6 +56,16 @@ export function loadRoutes(file = path.join(infraDir, 'routes.json')): Route[] {
 }
 
 /**
+ * The readiness path of routes.json: every routed app's readinessProbe, and what the local gateway
+ * probes on each replica before it balances to it.
+ */
+export function loadReadinessPath(file = path.join(infraDir, 'routes.json')): string {
+  const { readinessPath } = JSON.parse(fs.readFileSync(file, 'utf8')) as { readinessPath?: string };
+  if (!readinessPath?.startsWith('/')) throw new Error(`${file}: "readinessPath" must start with "/"`);
+  return readinessPath;
+}
+
+/**
  * Longest-prefix routing with Kubernetes' path-element semantics (Ingress `Prefix`, Gateway API
  * `PathPrefix`): `/api/users` matches `/api/users` and `/api/users/x`, not `/api/usersx`.
  */

@@ -22,14 +22,41 @@
  *   trusted proxy (`trustProxy`).
  * - A client that does not finish its headers (`headersTimeoutMs`) or request (`requestTimeoutMs`)
  *   is cut off; an upstream that does not start answering within `upstreamTimeoutMs` gets 504.
+ *
+ * Replicas, as a Kubernetes Service balances over its pods:
+ * - A service may have several upstreams; requests go round-robin to those whose readiness
+ *   (`readinessPath`, probed every `healthCheckIntervalMs`) last passed. A replica that begins
+ *   draining answers 503 there and gets nothing new. When none passes, every replica is tried
+ *   (Envoy's "panic" routing): a readiness failing on a shared dependency must not turn into
+ *   refusing every request.
+ * - A request is retried on another replica only when its connection failed before it was
+ *   established (refused, reset or unreachable during connect): the request body is piped only
+ *   once the socket is connected, so until then not one byte has left and the body is unread. Once
+ *   connected (or on a reused keep-alive socket) the request may have reached the service, and an
+ *   error is a 502, never a second attempt.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { matchRoute, type Route } from './routes';
 
-/** Where a service listens; undefined when it is not running (the gateway then answers 502). */
-export type UpstreamResolver = (service: string) => { host: string; port: number } | undefined;
+/** Where one replica of a service listens. */
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where a service listens: one upstream, its replicas, or undefined/[] when it is not running
+ * (the gateway then answers 502).
+ */
+export type UpstreamResolver = (service: string) => Upstream | readonly Upstream[] | undefined;
+
+/** What the health checks last saw of one replica. */
+export interface UpstreamState extends Upstream {
+  /** Its readiness last passed (true until checked when the gateway has no `readinessPath`). */
+  ready: boolean;
+}
 
 /**
  * Which peers may set X-Forwarded-*: a number of proxy hops in front of the gateway, or their
@@ -45,11 +72,21 @@ export interface GatewaySettings {
   /** A client must send its whole request (headers and body) within this. Default 30 s. */
   requestTimeoutMs?: number;
   trustProxy?: TrustProxy;
+  /** How often each replica's readiness is probed (with `readinessPath`). Default 1 s. */
+  healthCheckIntervalMs?: number;
+  /** A probe not answered within this counts as not ready. Default 1 s. */
+  healthCheckTimeoutMs?: number;
 }
 
 export interface GatewayOptions extends GatewaySettings {
   routes: Route[];
   upstream: UpstreamResolver;
+  /**
+   * GET path every replica of every routed service answers 200 on when it takes requests (routes.json's
+   * `readinessPath`, the Kubernetes readinessProbe's). Without it there are no health checks and
+   * every replica counts as ready.
+   */
+  readinessPath?: string;
   /**
    * Answers requests for a service that has no upstream instead of the 502 (the system uses it
    * for the "client not built" placeholder page).
@@ -57,24 +94,41 @@ export interface GatewayOptions extends GatewaySettings {
   fallback?: (service: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean;
   /** Called once per proxied request when it finishes (for access logs / metrics). */
   onRequest?: (info: { method: string; url: string; service: string; status: number; ms: number }) => void;
-  /** Called when an upstream fails. */
-  onError?: (info: { service: string; url: string; error: Error }) => void;
+  /**
+   * Called when a request fails at an upstream (502, 504): `upstream` is the replica it was sent to
+   * last (undefined when there was none).
+   */
+  onError?: (info: { service: string; url: string; upstream?: Upstream; error: Error }) => void;
+  /** Called when a replica could not be connected to and the request goes to another one. */
+  onRetry?: (info: { service: string; url: string; upstream: Upstream; error: Error }) => void;
 }
 
 export interface Gateway {
   server: http.Server;
   port: number;
   url: string;
+  /** Each replica of a routed service and whether the gateway sends it requests ([] for others). */
+  upstreams(service: string): UpstreamState[];
+  /**
+   * Resolves once the gateway has seen the replica at `port` ready (a rolling restart waits for
+   * this before it stops the next replica); rejects after `timeoutMs`.
+   */
+  waitUntilReady(service: string, port: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 1_000;
+/** How long an idle keep-alive socket to a service is kept (the services close theirs after 5 s). */
+const UPSTREAM_IDLE_MS = 2_000;
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
 
 /**
  * The gateway settings of `npm start`: GATEWAY_UPSTREAM_TIMEOUT_MS, GATEWAY_HEADERS_TIMEOUT_MS,
- * GATEWAY_REQUEST_TIMEOUT_MS and TRUST_PROXY (a hop count, or comma-separated addresses/CIDRs).
+ * GATEWAY_REQUEST_TIMEOUT_MS, GATEWAY_HEALTH_CHECK_INTERVAL_MS, GATEWAY_HEALTH_CHECK_TIMEOUT_MS and
+ * TRUST_PROXY (a hop count, or comma-separated addresses/CIDRs).
  */
 export function gatewaySettingsFromEnv(env: NodeJS.ProcessEnv): GatewaySettings {
   const ms = (name: string): number | undefined => {
@@ -88,6 +142,8 @@ export function gatewaySettingsFromEnv(env: NodeJS.ProcessEnv): GatewaySettings 
     upstreamTimeoutMs: ms('GATEWAY_UPSTREAM_TIMEOUT_MS'),
     headersTimeoutMs: ms('GATEWAY_HEADERS_TIMEOUT_MS'),
     requestTimeoutMs: ms('GATEWAY_REQUEST_TIMEOUT_MS'),
+    healthCheckIntervalMs: ms('GATEWAY_HEALTH_CHECK_INTERVAL_MS'),
+    healthCheckTimeoutMs: ms('GATEWAY_HEALTH_CHECK_TIMEOUT_MS'),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }
@@ -263,16 +319,148 @@ function responseHeaders(res: http.IncomingMessage): [string, string][] {
   return out;
 }
 
+const keyOf = (u: Upstream) => `${u.host}:${u.port}`;
+
+function asList(resolved: Upstream | readonly Upstream[] | undefined): readonly Upstream[] {
+  if (!resolved) return [];
+  return Array.isArray(resolved) ? resolved : [resolved as Upstream];
+}
+
+/** Round-robin over the ready replicas of each service, fed by active (and passive) health checks. */
+class Balancer {
+  /** Readiness by upstream key; absent = not yet checked. */
+  private readonly ready = new Map<string, boolean>();
+  private readonly turn = new Map<string, number>();
+  private readonly probing = new Set<string>();
+  private readonly waiters = new Set<() => void>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly resolve: UpstreamResolver,
+    private readonly services: string[],
+    private readonly readinessPath: string | undefined,
+    private readonly intervalMs: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  isReady(u: Upstream): boolean {
+    return this.readinessPath === undefined || this.ready.get(keyOf(u)) === true;
+  }
+
+  states(service: string): UpstreamState[] {
+    // A service no route leads to has no upstreams here, whatever the resolver knows of it.
+    if (!this.services.includes(service)) return [];
+    return asList(this.resolve(service)).map((u) => ({ host: u.host, port: u.port, ready: this.isReady(u) }));
+  }
+
+  /** The next replica for a request, none of `tried`: a ready one, else (panic) any. */
+  pick(service: string, targets: readonly Upstream[], tried: Set<string>): Upstream | undefined {
+    const untried = targets.filter((u) => !tried.has(keyOf(u)));
+    const ready = untried.filter((u) => this.isReady(u));
+    const pool = ready.length > 0 ? ready : untried;
+    if (pool.length === 0) return undefined;
+    const n = this.turn.get(service) ?? 0;
+    this.turn.set(service, n + 1);
+    return pool[n % pool.length];
+  }
+
+  /** A connection to it failed: no more requests until a probe passes again. */
+  markDown(u: Upstream): void {
+    if (this.readinessPath !== undefined) this.set(keyOf(u), false);
+  }
+
+  /** Probes every replica once (and waits for it), then keeps probing every interval. */
+  async start(): Promise<void> {
+    if (this.readinessPath === undefined) return;
+    await this.round();
+    this.timer = setInterval(() => void this.round(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (predicate()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!predicate()) return;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`the gateway did not see ${what} ready within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  private set(key: string, ready: boolean): void {
+    this.ready.set(key, ready);
+    for (const w of [...this.waiters]) w();
+  }
+
+  private async round(): Promise<void> {
+    const targets = new Map<string, Upstream>();
+    for (const service of this.services)
+      for (const u of asList(this.resolve(service))) targets.set(keyOf(u), u);
+    await Promise.all(
+      [...targets].map(async ([key, u]) => {
+        // A probe still waiting (a stopped process) is not stacked with another.
+        if (this.probing.has(key)) return;
+        this.probing.add(key);
+        try {
+          this.set(key, await this.probe(u));
+        } finally {
+          this.probing.delete(key);
+        }
+      }),
+    );
+  }
+
+  private probe(u: Upstream): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = http.get(
+        { host: u.host, port: u.port, path: this.readinessPath, agent: false, timeout: this.timeoutMs },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => resolve(false));
+    });
+  }
+}
+
 /** Starts the gateway on `port` (0 = any free port) and host (default 127.0.0.1). */
 export async function startGateway(
   options: GatewayOptions & { port?: number; host?: string },
 ): Promise<Gateway> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    maxFreeSockets: 64,
+    // An idle upstream socket is dropped here well before the service's keep-alive timeout (5 s)
+    // closes it there: a request written as the service closes the socket would get a reset after
+    // it may have been read, which is a 502 and cannot be retried. (Without this option Node keeps
+    // free sockets forever and ignores the server's Keep-Alive hint.)
+    timeout: UPSTREAM_IDLE_MS,
+  });
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout);
   const trust = options.trustProxy ?? 0;
   const trustList = Array.isArray(trust) ? trustedList(trust) : undefined;
+  const balancer = new Balancer(
+    options.upstream,
+    [...new Set(options.routes.map((r) => r.service))],
+    options.readinessPath,
+    options.healthCheckIntervalMs ?? DEFAULT_HEALTH_CHECK_INTERVAL_MS,
+    options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  );
 
   const server = http.createServer(
     {
@@ -302,66 +490,105 @@ export async function startGateway(
           status,
           ms: Date.now() - started,
         });
-      const target = options.upstream(service);
-      if (!target) {
+      const targets = asList(options.upstream(service));
+      if (targets.length === 0) {
         if (options.fallback?.(service, req, res)) return;
         sendJson(res, 502, UNAVAILABLE);
         finish(502);
         return;
       }
 
-      const upstreamReq = http.request({
-        host: target.host,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: forwardedHeaders(req, false, trust, trustList),
-        agent,
-      });
+      const headers = forwardedHeaders(req, false, trust, trustList);
+      const tried = new Set<string>();
+      let current: http.ClientRequest | undefined;
+      let currentTarget: Upstream | undefined;
       let settled = false;
+      let clientGone = false;
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
         options.onError?.({
           service,
           url: req.url ?? '/',
+          upstream: currentTarget,
           error: new Error(`no answer in ${upstreamTimeoutMs} ms`),
         });
-        upstreamReq.destroy();
+        current?.destroy();
         finish(504);
         // The client may still be sending a body nobody will read: end the connection with the answer.
         sendJson(res, 504, TIMEOUT, true);
       }, upstreamTimeoutMs);
-      upstreamReq.on('response', (upstreamRes) => {
-        if (settled) {
-          upstreamRes.destroy();
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
-        upstreamRes.pipe(res);
-        upstreamRes.on('error', () => res.destroy());
-        res.on('finish', () => finish(upstreamRes.statusCode ?? 0));
-      });
-      let clientGone = false;
-      upstreamReq.on('error', (error) => {
+      const fail = (error: Error) => {
         clearTimeout(timer);
         if (clientGone || settled) return;
         settled = true;
-        options.onError?.({ service, url: req.url ?? '/', error });
+        options.onError?.({ service, url: req.url ?? '/', upstream: currentTarget, error });
         if (!res.headersSent) finish(502);
         sendJson(res, 502, UNAVAILABLE, true);
-      });
+      };
       // The client went away: stop the upstream work too.
       res.on('close', () => {
         clearTimeout(timer);
         if (!res.writableFinished) {
           clientGone = true;
-          upstreamReq.destroy();
+          current?.destroy();
         }
       });
-      req.pipe(upstreamReq);
+
+      const attempt = (lastError?: Error) => {
+        const target = balancer.pick(service, targets, tried);
+        if (!target) return fail(lastError ?? new Error('no upstream'));
+        tried.add(keyOf(target));
+        currentTarget = target;
+        const upstreamReq = http.request({
+          host: target.host,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent,
+        });
+        current = upstreamReq;
+        // Whether a byte may have reached this replica: from the moment its socket is connected.
+        let sending = false;
+        upstreamReq.on('socket', (socket) => {
+          const send = () => {
+            if (sending || upstreamReq.destroyed) return;
+            sending = true;
+            req.pipe(upstreamReq);
+          };
+          if (socket.connecting) socket.once('connect', send);
+          else send();
+        });
+        upstreamReq.on('response', (upstreamRes) => {
+          if (settled) {
+            upstreamRes.destroy();
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          res.writeHead(
+            upstreamRes.statusCode ?? 502,
+            upstreamRes.statusMessage,
+            responseHeaders(upstreamRes),
+          );
+          upstreamRes.pipe(res);
+          upstreamRes.on('error', () => res.destroy());
+          res.on('finish', () => finish(upstreamRes.statusCode ?? 0));
+        });
+        upstreamReq.on('error', (error) => {
+          if (clientGone || settled) return;
+          if (!sending) {
+            // Never connected: the request is untouched and this replica is gone or going.
+            balancer.markDown(target);
+            options.onRetry?.({ service, url: req.url ?? '/', upstream: target, error });
+            attempt(error);
+            return;
+          }
+          fail(error);
+        });
+      };
+      attempt();
     },
   );
 
@@ -393,7 +620,7 @@ export async function startGateway(
     if (problem) return rawJson(socket, problem[0], problem[1]);
     const route = matchRoute(options.routes, req.url ?? '/');
     if (!route) return rawJson(socket, 404, 'Not found');
-    const target = options.upstream(route.service);
+    const target = balancer.pick(route.service, asList(options.upstream(route.service)), new Set());
     if (!target) return rawJson(socket, 502, UNAVAILABLE);
     const mayUpgrade = route.upgrade === true;
     // Never forwarded: read and dropped (see rawJson).
@@ -452,7 +679,7 @@ export async function startGateway(
     });
     upstreamReq.on('error', (error) => {
       if (!settle()) return;
-      options.onError?.({ service: route.service, url: req.url ?? '/', error });
+      options.onError?.({ service: route.service, url: req.url ?? '/', upstream: target, error });
       rawJson(socket, 502, UNAVAILABLE);
     });
     socket.on('close', () => {
@@ -464,10 +691,15 @@ export async function startGateway(
 
   // Keep-alive sockets must not keep close() waiting.
   server.keepAliveTimeout = 5_000;
+  // The first requests already go to ready replicas only.
+  await balancer.start();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      balancer.stop();
+      reject(err);
+    });
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -476,8 +708,16 @@ export async function startGateway(
     server,
     port,
     url: `http://127.0.0.1:${port}`,
+    upstreams: (service) => balancer.states(service),
+    waitUntilReady: (service, upstreamPort, timeoutMs = 30_000) =>
+      balancer.waitUntil(
+        () => balancer.states(service).some((u) => u.port === upstreamPort && u.ready),
+        timeoutMs,
+        `${service} on port ${upstreamPort}`,
+      ),
     close: () =>
       new Promise<void>((resolve) => {
+        balancer.stop();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const t of tunnels) t.destroy();

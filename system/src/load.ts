@@ -1,20 +1,35 @@
 /**
- * `npm run load -- --seconds 60 --concurrency 20 [--url http://localhost:3000]`
+ * `npm run load -- --seconds 60 --concurrency 20 [--url http://localhost:3000] [--replicas N] [--compare]`
  *
  * Virtual users run weighted flows through the gateway (browse much more than reserve, reserve
  * more than pay) for a set time, then the generator prints requests/s, p50/p99 latency per route,
  * errors, purchases/s, and the time from a committed order to its reservation being visible in the
  * tickets service (p50/p99). Without --url it boots its own system (free ports, temp data) and,
  * once the system is quiet, checks the invariants on its databases. Exit code 1 on any error or
- * broken invariant.
+ * broken invariant. `--replicas N` boots N processes of every service; `--compare` runs the default
+ * start and that shape one after the other, same load, and prints the two side by side (the hidden
+ * cost); `--shape-first` runs the shape first (a busy machine's drift then favours the other side).
  */
 import { checkInvariants, waitForQuiescence, type InvariantReport } from './invariants';
-import { startSystem, type RunningSystem } from './system';
+import { startSystem, type RunningSystem, type SystemOptions } from './system';
 import { sleep, User, type RequestRecord, type Ticket } from './user';
+
+/** The production shape a booted system takes: its options beyond the default one-of-each start. */
+export type SystemShape = Pick<SystemOptions, 'replicas' | 'natsCluster'>;
+
+/** How a shape reads in a report: `default`, `replicas 2`. */
+export function describeShape(shape: SystemShape): string {
+  const parts = Object.entries(shape)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${String(v)}`);
+  return parts.length ? parts.join(', ') : 'default';
+}
 
 export interface LoadOptions {
   seconds: number;
   concurrency: number;
+  /** The booted system's shape (ignored with `url`). Default: one process of each. */
+  shape?: SystemShape;
   /** A running gateway; when absent a system is booted for the run. */
   url?: string;
   /** Progress and report lines. */
@@ -25,8 +40,6 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with the booted system (the CLI stops it on Ctrl-C). */
   onSystem?: (system: RunningSystem) => void;
-  /** Nodes of the booted system's NATS cluster (`--nats-cluster 3`); default one nats-server. */
-  natsCluster?: number;
 }
 
 export interface RouteStats {
@@ -114,7 +127,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let system: RunningSystem | undefined;
   let baseUrl = options.url;
   if (!baseUrl) {
-    print('booting a system for the run (free ports, temp data; SCRYPT_N=1024 unless set) ...');
+    print(
+      `booting a system for the run (${describeShape(options.shape ?? {})}; free ports, temp data; SCRYPT_N=1024 unless set) ...`,
+    );
     const t0 = Date.now();
     system = await startSystem({
       ephemeral: true,
@@ -122,7 +137,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       gatewayHost: '127.0.0.1',
       client: false,
       durablePostgres: true,
-      natsCluster: options.natsCluster,
+      ...options.shape,
       env: options.env ?? {
         ...process.env,
         SCRYPT_N: process.env.SCRYPT_N ?? '1024',
@@ -353,8 +368,43 @@ export function formatReport(r: LoadReport): string {
   return lines.join('\n');
 }
 
-function parseArgs(argv: string[]): LoadOptions {
-  const opts: LoadOptions = { seconds: 60, concurrency: 20 };
+/** Two runs side by side: the default start and another shape, with the second's ratio to the first. */
+export function formatComparison(base: LoadReport, other: LoadReport, labels: [string, string]): string {
+  const ratio = (a: number, b: number) => (a === 0 ? '–' : `×${(b / a).toFixed(2)}`);
+  const rows: [string, number, number][] = [
+    ['requests/s', base.requestsPerSecond, other.requestsPerSecond],
+    ['purchases/s', base.purchasesPerSecond, other.purchasesPerSecond],
+    ['errors', base.errors, other.errors],
+    ['commit → reservation p50 ms', base.commitToReservation.p50, other.commitToReservation.p50],
+    ['commit → reservation p99 ms', base.commitToReservation.p99, other.commitToReservation.p99],
+  ];
+  for (const route of base.routes) {
+    const o = other.routes.find((r) => r.route === route.route);
+    if (!o) continue;
+    rows.push([`${route.route} p50 ms`, route.p50, o.p50], [`${route.route} p99 ms`, route.p99, o.p99]);
+  }
+  const w = Math.max(...rows.map(([n]) => n.length)) + 2;
+  const col = Math.max(14, ...labels.map((l) => l.length + 2));
+  return [
+    '',
+    `${'side by side'.padEnd(w)}${labels[0].padStart(col)}${labels[1].padStart(col)}${'ratio'.padStart(10)}`,
+    ...rows.map(
+      ([name, a, b]) =>
+        `${name.padEnd(w)}${String(a).padStart(col)}${String(b).padStart(col)}${ratio(a, b).padStart(10)}`,
+    ),
+    `${'invariants'.padEnd(w)}${(base.invariants?.problems.length === 0 ? 'hold' : 'BROKEN').padStart(col)}${(other.invariants?.problems.length === 0 ? 'hold' : 'BROKEN').padStart(col)}`,
+  ].join('\n');
+}
+
+interface CliOptions extends LoadOptions {
+  /** Run the default start first, then `shape`, and print both side by side. */
+  compare: boolean;
+  /** With `compare`: run `shape` before the default start. */
+  shapeFirst: boolean;
+}
+
+function parseArgs(argv: string[]): CliOptions {
+  const opts: CliOptions = { seconds: 60, concurrency: 20, compare: false, shapeFirst: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.split('=', 2) as [string, string | undefined];
@@ -362,23 +412,39 @@ function parseArgs(argv: string[]): LoadOptions {
     if (flag === '--seconds') opts.seconds = Number(value());
     else if (flag === '--concurrency') opts.concurrency = Number(value());
     else if (flag === '--url') opts.url = value()?.replace(/\/+$/, '');
-    else if (flag === '--nats-cluster') opts.natsCluster = Number(value());
+    else if (flag === '--replicas') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error('--replicas must be a whole number >= 1');
+      opts.shape = { ...opts.shape, replicas: n };
+    } else if (flag === '--nats-cluster') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1 || n > 9)
+        throw new Error('--nats-cluster takes a number of nodes from 1 to 9');
+      opts.shape = { ...opts.shape, natsCluster: n };
+    } else if (flag === '--compare') opts.compare = true;
+    else if (flag === '--shape-first') opts.shapeFirst = true;
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(
-        'usage: npm run load -- [--seconds 60] [--concurrency 20] [--nats-cluster 3] [--url http://localhost:3000]\n',
+        'usage: npm run load -- [--seconds 60] [--concurrency 20] [--url http://localhost:3000] [--replicas N] [--nats-cluster 3] [--compare [--shape-first]]\n' +
+          '  --replicas N  boot N processes of every service behind the balancing gateway\n' +
+          '  --nats-cluster N  boot N nats-servers as a JetStream cluster, the stream on N replicas\n' +
+          '  --compare     run the default start, then the shape given, and print both side by side\n' +
+          '  --shape-first with --compare: the shape first, then the default start\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   if (!(opts.seconds > 0) || !(opts.concurrency >= 1))
     throw new Error('--seconds and --concurrency must be positive numbers');
-  if (opts.natsCluster !== undefined && !(Number.isInteger(opts.natsCluster) && opts.natsCluster >= 1))
-    throw new Error('--nats-cluster takes a number of nodes');
+  if (opts.url && (opts.compare || opts.shape))
+    throw new Error('--replicas, --nats-cluster and --compare boot their own systems: not with --url');
+  if (opts.compare && !opts.shape)
+    throw new Error('--compare needs a shape to compare (--replicas N, --nats-cluster 3)');
   return opts;
 }
 
 if (require.main === module) {
-  let options: LoadOptions;
+  let options: CliOptions;
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (err) {
@@ -392,8 +458,32 @@ if (require.main === module) {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  runLoad({ ...options, onSystem: (s) => (booted = s) }).then(
-    (report) => process.exit(report.errors > 0 || (report.invariants?.problems.length ?? 0) > 0 ? 1 : 0),
+  const failed = (r: LoadReport) => r.errors > 0 || (r.invariants?.problems.length ?? 0) > 0;
+  const run = (shape: SystemShape | undefined) => {
+    const print = (l: string) => process.stdout.write(`${l}\n`);
+    if (options.compare) print(`\n=== ${describeShape(shape ?? {})} ===`);
+    return runLoad({ ...options, shape, onSystem: (s) => (booted = s) });
+  };
+  const runs = options.compare
+    ? (async () => {
+        // One after the other on the same machine: two systems at once would measure each other.
+        let base: LoadReport;
+        let other: LoadReport;
+        if (options.shapeFirst) {
+          other = await run(options.shape);
+          base = await run(undefined);
+        } else {
+          base = await run(undefined);
+          other = await run(options.shape);
+        }
+        process.stdout.write(
+          `${formatComparison(base, other, ['default', describeShape(options.shape!)])}\n`,
+        );
+        return [base, other];
+      })()
+    : run(options.shape).then((r) => [r]);
+  runs.then(
+    (reports) => process.exit(reports.some(failed) ? 1 : 0),
     (err: unknown) => {
       process.stderr.write(`load: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -18,6 +18,17 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 /** The one route table shared with the Kubernetes Ingress/HTTPRoute. */
 export const routesFile = path.join(repoRoot, 'infra', 'routes.json');
 
+/**
+ * The path every routed app answers 200 on when it takes requests (routes.json's `readinessPath`,
+ * the Deployments' readinessProbe): the gateway's health checks probe each replica there.
+ */
+export function loadReadinessPath(file = routesFile): string {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { readinessPath?: unknown };
+  if (typeof parsed.readinessPath !== 'string' || !parsed.readinessPath.startsWith('/'))
+    throw new Error(`${file}: expected "readinessPath": "/..."`);
+  return parsed.readinessPath;
+}
+
 /** Reads the route table, longest prefix first. */
 export function loadRoutes(file = routesFile): Route[] {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { routes?: Route[] };

@@ -1,6 +1,9 @@
 /**
- * `npm start`: the whole system on one machine (after `npm run build`). Ctrl-C stops it cleanly
- * and leaves no process behind; data stays in .data/ for the next start.
+ * `npm start [-- --replicas N] [--nats-cluster N]`: the whole system on one machine (after `npm run
+ * build`). Ctrl-C stops it cleanly and leaves no process behind; data stays in .data/ for the next
+ * start. `--replicas N` runs N processes of every service behind the balancing gateway (default 1);
+ * `--nats-cluster N` runs N nats-servers as a JetStream cluster instead of one (the production
+ * shape: `--replicas 2 --nats-cluster 3`).
  *
  * Environment: PORT (gateway, default 3000), HOST (gateway bind address, default 127.0.0.1;
  * 0.0.0.0 exposes it), the gateway's GATEWAY_UPSTREAM_TIMEOUT_MS, GATEWAY_HEADERS_TIMEOUT_MS,
@@ -9,28 +12,40 @@
  * created on it), DATABASE_URL_<SERVICE> (one service's database), NATS_URL (instead of a local
  * nats-server), JWT_KEY (default: generated once into .data/jwt-key), DATA_DIR (default .data), and
  * anything the services read (EXPIRATION_WINDOW_SECONDS, SCRYPT_N, LOG_LEVEL, STRIPE_SECRET_KEY, ...).
- *
- * Flags: `--nats-cluster N` runs N nats-servers as a JetStream cluster (the production shape: 3)
- * instead of one.
  */
 import { NatsServerNotFoundError } from './nats';
-import { startSystem, type RunningSystem } from './system';
+import { startSystem, type RunningSystem, type SystemOptions } from './system';
 
-/** The value of `--nats-cluster N` (or `--nats-cluster=N`); undefined when absent. */
-function natsClusterFlag(argv: string[]): number | undefined {
-  const i = argv.findIndex((a) => a === '--nats-cluster' || a.startsWith('--nats-cluster='));
-  if (i < 0) return undefined;
-  const raw = argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 9) {
-    process.stderr.write(`[system] --nats-cluster takes a number of nodes from 1 to 9, got ${String(raw)}\n`);
-    process.exit(2);
+const USAGE = 'usage: npm start [-- --replicas N] [--nats-cluster 3]';
+
+/** The command line's part of the system's shape. */
+function parseStartArgs(argv: string[]): Pick<SystemOptions, 'replicas' | 'natsCluster'> {
+  const out: Pick<SystemOptions, 'replicas' | 'natsCluster'> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === '--replicas') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--replicas must be a whole number >= 1\n${USAGE}`);
+      out.replicas = n;
+    } else if (flag === '--nats-cluster') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1 || n > 9)
+        throw new Error(`--nats-cluster takes a number of nodes from 1 to 9\n${USAGE}`);
+      out.natsCluster = n;
+    } else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
   }
-  return n;
+  return out;
 }
 
 async function main(): Promise<void> {
-  const natsCluster = natsClusterFlag(process.argv.slice(2));
+  let shape: Pick<SystemOptions, 'replicas' | 'natsCluster'>;
+  try {
+    shape = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
   let system: RunningSystem | undefined;
   let stopping = false;
   let interrupted = false;
@@ -66,7 +81,7 @@ async function main(): Promise<void> {
       dataDir: process.env.DATA_DIR || undefined,
       postgresPort: 54329,
       natsPort: 4222,
-      natsCluster,
+      ...shape,
     });
   } catch (err) {
     if (err instanceof NatsServerNotFoundError) {

@@ -15,7 +15,7 @@ import { gatewaySettingsFromEnv, startGateway, type Gateway } from './gateway';
 import { stdoutSink, type LogSink } from './log';
 import { startNats, type NatsHandle } from './nats';
 import { startPostgres, type PostgresHandle } from './postgres';
-import { loadRoutes, repoRoot } from './routes';
+import { loadReadinessPath, loadRoutes, repoRoot } from './routes';
 import { readOrCreateSecret } from './secret-file';
 
 /** The services, in the catalog's order (common's serviceCatalog). */
@@ -60,10 +60,17 @@ export interface SystemOptions {
   durablePostgres?: boolean;
   /** How long to wait for every /readyz. Default 90 s. */
   readyTimeoutMs?: number;
+  /**
+   * Processes of every service, each with its own relay and consumers, sharing the service's
+   * database and durable consumers; the gateway balances over the ready ones. Default 1. The client
+   * stays one process (it keeps no state, and a second Next.js server costs more than it proves).
+   */
+  replicas?: number;
 }
 
-/** A child process the system runs (a service or the client). */
+/** A child process the system runs (a service, one replica of it, or the client). */
 export interface ProcessHandle {
+  /** `orders`, or `orders-2` for the second of several replicas. */
   name: string;
   port: number;
   /** The current process id (changes on restart). */
@@ -71,6 +78,12 @@ export interface ProcessHandle {
   readonly running: boolean;
   /** Sends the signal (default SIGKILL) and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP: the process stays, frozen (its connections open, nothing answered) until `resume`. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
+  /** Resolves once it answers ready (its /readyz, the client's /healthz) again. */
+  ready(timeoutMs?: number): Promise<void>;
   /** Starts it again (same port and environment) and waits until it is ready; stops it first if it runs. */
   restart(): Promise<void>;
   /** SIGTERM, then SIGKILL after the deadline; resolves when it has exited. */
@@ -82,7 +95,10 @@ export interface RunningSystem {
   gateway: Gateway;
   dataDir: string;
   jwtKey: string;
+  /** The first (with one replica: the only) process of each service. */
   services: Record<ServiceName, ProcessHandle>;
+  /** Every replica of each service (`replicas` of SystemOptions), the first being `services[name]`. */
+  replicas: Record<ServiceName, ProcessHandle[]>;
   client?: ProcessHandle;
   nats: NatsHandle;
   /** The embedded PostgreSQL (undefined when every database came from DATABASE_URL*). */
@@ -94,6 +110,9 @@ export interface RunningSystem {
 }
 
 const STOP_DEADLINE_MS = 20_000;
+/** How often the local gateway probes each replica's readiness, and how long a probe may take. */
+const HEALTH_CHECK_INTERVAL_MS = 500;
+const HEALTH_CHECK_TIMEOUT_MS = 1_000;
 
 /** Spawns `command args`, prefixes its output, and offers kill/restart. Resolves once `readyPath` answers 200. */
 async function startChild(spec: {
@@ -138,19 +157,32 @@ async function startChild(spec: {
         resolve();
       }),
     );
-    const deadline = Date.now() + spec.readyTimeoutMs;
+    lastOutput = () => recent;
+    try {
+      await waitReady(spec.readyTimeoutMs);
+    } catch (err) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        expectedExit = true;
+        proc.kill('SIGKILL');
+      }
+      throw err;
+    }
+  };
+
+  let lastOutput = () => '';
+  const waitReady = async (timeoutMs: number) => {
+    const proc = child;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new Error(
-          `${name} exited before it was ready (${proc.signalCode ?? `code ${proc.exitCode}`}). Last output:\n${recent}`,
+          `${name} exited before it was ready (${proc.signalCode ?? `code ${proc.exitCode}`}). Last output:\n${lastOutput()}`,
         );
       }
       if ((await httpStatus(`http://127.0.0.1:${spec.port}${spec.readyPath}`)) === 200) return;
       if (Date.now() > deadline) {
-        expectedExit = true;
-        proc.kill('SIGKILL');
         throw new Error(
-          `${name} was not ready within ${spec.readyTimeoutMs} ms (GET ${spec.readyPath}). Last output:\n${recent}`,
+          `${name} was not ready within ${timeoutMs} ms (GET ${spec.readyPath}). Last output:\n${lastOutput()}`,
         );
       }
       await new Promise((r) => setTimeout(r, 150));
@@ -189,6 +221,13 @@ async function startChild(spec: {
     },
     kill,
     stop,
+    pause: () => {
+      if (isRunning()) child.kill('SIGSTOP');
+    },
+    resume: () => {
+      if (isRunning()) child.kill('SIGCONT');
+    },
+    ready: (timeoutMs = spec.readyTimeoutMs) => waitReady(timeoutMs),
     restart: async () => {
       await stop();
       await spawnIt();
@@ -257,6 +296,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   // A cluster is started only when the system runs its own NATS.
   const natsCluster =
     options.natsCluster && options.natsCluster > 1 && !env.NATS_URL ? options.natsCluster : undefined;
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error('replicas must be a whole number >= 1');
 
   for (const svc of serviceNames) {
     const main = path.join(repoRoot, svc, 'dist', 'main.js');
@@ -345,8 +386,24 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const gatewayUrl = `http://127.0.0.1:${resolvedGatewayPort}`;
     const childEnv = baseChildEnv(env);
 
+    // One process per replica: `orders`, or `orders-1`, `orders-2`, ... with several.
+    const processes = serviceNames.flatMap((svc) =>
+      Array.from({ length: replicas }, (_, i) => ({
+        svc,
+        name: replicas === 1 ? svc : `${svc}-${i + 1}`,
+      })),
+    );
     const servicePorts = new Map<string, number>();
-    for (const svc of serviceNames) servicePorts.set(svc, await freePort());
+    for (const { name } of processes) servicePorts.set(name, await freePort());
+    const gatewaySettings = gatewaySettingsFromEnv(env);
+    const healthCheckIntervalMs = gatewaySettings.healthCheckIntervalMs ?? HEALTH_CHECK_INTERVAL_MS;
+    const healthCheckTimeoutMs = gatewaySettings.healthCheckTimeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
+    // A stopping replica stays unready but serving until the gateway's probes have seen it (what
+    // the preStop sleep does in Kubernetes); one replica alone has nobody to hand its requests to.
+    const drainEnv: Record<string, string> =
+      replicas > 1 && !childEnv.SHUTDOWN_DRAIN_MS
+        ? { SHUTDOWN_DRAIN_MS: String(healthCheckIntervalMs + healthCheckTimeoutMs + 1_000) }
+        : {};
     const clientDir = path.join(repoRoot, 'client');
     const clientBuilt = options.client !== false && fs.existsSync(path.join(clientDir, '.next', 'BUILD_ID'));
     if (options.client !== false && !clientBuilt) {
@@ -356,20 +413,21 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     }
     const clientPort = clientBuilt ? await freePort() : 0;
 
-    const starting: Promise<ProcessHandle>[] = serviceNames.map((svc) =>
+    const starting: Promise<ProcessHandle>[] = processes.map(({ svc, name }) =>
       startChild({
-        name: svc,
-        port: servicePorts.get(svc)!,
+        name,
+        port: servicePorts.get(name)!,
         command: process.execPath,
         args: [path.join(repoRoot, svc, 'dist', 'main.js')],
         cwd: path.join(repoRoot, svc),
         env: {
           ...childEnv,
-          PORT: String(servicePorts.get(svc)),
+          ...drainEnv,
+          PORT: String(servicePorts.get(name)),
           DATABASE_URL: dbUrls.get(svc),
           NATS_URL: nats!.url,
           ...nats!.credentialsEnv(svc),
-          NATS_CLIENT_NAME: childEnv.NATS_CLIENT_NAME ? `${childEnv.NATS_CLIENT_NAME}-${svc}` : svc,
+          NATS_CLIENT_NAME: childEnv.NATS_CLIENT_NAME ? `${childEnv.NATS_CLIENT_NAME}-${name}` : name,
           JWT_KEY: jwtKey,
           ...(options.serviceEnv?.[svc] ?? {}),
         },
@@ -409,14 +467,25 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (failed) throw failed.reason;
 
     const byName = new Map(started.map((p) => [p.name, p]));
+    const replicaHandles = Object.fromEntries(
+      serviceNames.map((svc) => [
+        svc,
+        processes.filter((p) => p.svc === svc).map((p) => byName.get(p.name)!),
+      ]),
+    ) as Record<ServiceName, ProcessHandle[]>;
     gateway = await startGateway({
-      ...gatewaySettingsFromEnv(env),
+      ...gatewaySettings,
+      healthCheckIntervalMs,
+      healthCheckTimeoutMs,
       routes: loadRoutes(),
+      readinessPath: loadReadinessPath(),
       port: resolvedGatewayPort,
       host: options.gatewayHost,
+      // Every replica, running or not, as a Service's endpoints: the health checks decide.
       upstream: (service) => {
-        const p = byName.get(service);
-        return p ? { host: '127.0.0.1', port: p.port } : undefined;
+        const handles =
+          replicaHandles[service as ServiceName] ?? (service === 'client' ? [byName.get('client')] : []);
+        return handles.filter((p) => p !== undefined).map((p) => ({ host: '127.0.0.1', port: p.port }));
       },
       fallback: (service, req, res) => {
         if (service !== 'client') return false;
@@ -424,8 +493,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         res.end(req.method === 'HEAD' ? undefined : PLACEHOLDER);
         return true;
       },
-      onError: ({ service, url, error }) =>
-        log(`[gateway] ${service} unavailable for ${url}: ${error.message}`),
+      onError: ({ service, url, upstream, error }) =>
+        log(
+          `[gateway] ${service} unavailable for ${url}${upstream ? ` at ${upstream.host}:${upstream.port}` : ''}: ${error.message}`,
+        ),
+      onRetry: ({ service, url, upstream, error }) =>
+        log(
+          `[gateway] ${service} at ${upstream.host}:${upstream.port} could not be connected to for ${url} (${error.message}): sent to another replica`,
+        ),
     });
     log(`[system] ready: ${gatewayUrl} (gateway) · data in ${dataDir}`);
 
@@ -434,10 +509,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       gateway,
       dataDir,
       jwtKey,
-      services: Object.fromEntries(serviceNames.map((s) => [s, byName.get(s)!])) as Record<
+      services: Object.fromEntries(serviceNames.map((s) => [s, replicaHandles[s][0]!])) as Record<
         ServiceName,
         ProcessHandle
       >,
+      replicas: replicaHandles,
       client: byName.get('client'),
       nats: nats!,
       postgres,

@@ -168,6 +168,12 @@ export const serviceConfigSpec = defineConfig({
     default: 10000,
     min: 100,
   },
+  SHUTDOWN_DRAIN_MS: {
+    doc: "After SIGTERM, how long the service keeps serving with /readyz answering 503 before it closes its listener, so a load balancer that probes readiness stops sending to it first (0 in Kubernetes, whose preStop sleep does this; the local gateway's replicas get it set). Counts within SHUTDOWN_TIMEOUT_MS",
+    type: 'int',
+    default: 0,
+    min: 0,
+  },
   OUTBOX_RETENTION_HOURS: {
     doc: 'How long published events stay in the outbox as an audit trail (and for republishing)',
     type: 'number',

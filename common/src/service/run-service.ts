@@ -326,6 +326,11 @@ export async function startService<S extends ConfigSpec, D = undefined>(
       stop() {
         stopping ??= (async () => {
           shuttingDown = true;
+          // Readiness is off now; keep serving until whoever balances over the replicas has seen it.
+          if (config.SHUTDOWN_DRAIN_MS > 0) {
+            logger.info({ drainMs: config.SHUTDOWN_DRAIN_MS }, 'draining: not ready, still serving');
+            await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
+          }
           for (const c of closers) {
             try {
               await c.close();

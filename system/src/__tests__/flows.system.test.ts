@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkInvariants, waitForQuiescence } from '../invariants';
-import { startPurchases } from '../purchases';
+import { runPurchases } from '../purchases';
 import { repoRoot } from '../routes';
 import { startSystem, type RunningSystem } from '../system';
 import { eventually, sleep, User, type ErrorBody, type Order, type Ticket } from '../user';
@@ -187,40 +187,40 @@ describe('concurrent updates of many tickets', () => {
 
 describe('faults while 500 purchases run', () => {
   it('sells no ticket twice, loses and doubles no event, and orders and payments agree', async () => {
-    const PURCHASES = 500;
-    const run = await startPurchases(system.gatewayUrl, { purchases: PURCHASES, concurrency: 20 });
+    const run = await runPurchases({
+      gatewayUrl: system.gatewayUrl,
+      purchases: 500,
+      concurrency: 20,
+      during: async (progress) => {
+        await progress.reached(100);
+        const natsPid = system.nats.pid();
+        await system.nats.kill('SIGKILL');
+        announce(`killed nats-server (pid ${natsPid}) with SIGKILL after ${progress.done} purchases`);
+        await sleep(3000);
+        await system.nats.restart();
+        announce(`restarted nats-server (pid ${system.nats.pid()})`);
 
-    const faults = (async () => {
-      await run.reached(100);
-      const natsPid = system.nats.pid();
-      await system.nats.kill('SIGKILL');
-      announce(`killed nats-server (pid ${natsPid}) with SIGKILL after ${run.done} purchases`);
-      await sleep(3000);
-      await system.nats.restart();
-      announce(`restarted nats-server (pid ${system.nats.pid()})`);
+        await progress.reached(250);
+        const orders = system.services.orders;
+        const ordersPid = orders.pid;
+        await orders.kill('SIGKILL');
+        announce(`killed orders (pid ${ordersPid}) with SIGKILL after ${progress.done} purchases`);
+        await sleep(2000);
+        await orders.restart();
+        announce(`restarted orders (pid ${orders.pid})`);
 
-      await run.reached(250);
-      const orders = system.services.orders;
-      const ordersPid = orders.pid;
-      await orders.kill('SIGKILL');
-      announce(`killed orders (pid ${ordersPid}) with SIGKILL after ${run.done} purchases`);
-      await sleep(2000);
-      await orders.restart();
-      announce(`restarted orders (pid ${orders.pid})`);
-
-      await run.reached(350);
-      const tickets = system.services.tickets;
-      const ticketsPid = tickets.pid;
-      await tickets.kill('SIGKILL');
-      announce(`killed tickets (pid ${ticketsPid}) with SIGKILL after ${run.done} purchases`);
-      await sleep(2000);
-      await tickets.restart();
-      announce(`restarted tickets (pid ${tickets.pid})`);
-    })();
-
-    const [{ outcomes, statuses, seconds }] = await Promise.all([run.finished, faults]);
+        await progress.reached(350);
+        const tickets = system.services.tickets;
+        const ticketsPid = tickets.pid;
+        await tickets.kill('SIGKILL');
+        announce(`killed tickets (pid ${ticketsPid}) with SIGKILL after ${progress.done} purchases`);
+        await sleep(2000);
+        await tickets.restart();
+        announce(`restarted tickets (pid ${tickets.pid})`);
+      },
+    });
     announce(
-      `500 purchases in ${seconds.toFixed(1)} s: ${JSON.stringify(outcomes)} ${JSON.stringify(statuses)}`,
+      `500 purchases in ${run.seconds.toFixed(1)} s: ${JSON.stringify(run.outcomes)} ${JSON.stringify(run.statuses)}`,
     );
 
     // Scheduled expiries too: one coming due while the invariants are read would be counted half-way.
@@ -229,6 +229,6 @@ describe('faults while 500 purchases run', () => {
     announce(`settled in ${settleMs} ms; figures: ${JSON.stringify(report.figures)}`);
     expect(report.problems).toEqual([]);
     // Orders that expire during an outage are refused payment (400): most purchases still succeed.
-    expect(outcomes.paid).toBeGreaterThan(PURCHASES * 0.6);
+    expect(run.outcomes.paid).toBeGreaterThan(run.purchases * 0.6);
   });
 });

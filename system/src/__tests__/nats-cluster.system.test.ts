@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { ServiceName } from '@ticketing/common';
 import { partitionNode, partitionUnavailable, signalProcess } from '../faults';
 import { backlog, checkInvariants, waitForQuiescence } from '../invariants';
-import { startPurchases, type PurchaseReport } from '../purchases';
+import { startPurchases, type PurchaseRunReport } from '../purchases';
 import { repoRoot } from '../routes';
 import { SERVICE_NAMES, startSystem, type RunningSystem } from '../system';
 import { eventually, sleep } from '../user';
@@ -49,9 +49,9 @@ function logTo(file: string) {
 /** Waits for the run and for quiet (scheduled expiries included), then checks every invariant. */
 async function settleAndCheck(
   system: RunningSystem,
-  finished: Promise<PurchaseReport>,
+  finished: Promise<PurchaseRunReport>,
   announce: (text: string) => void,
-): Promise<{ problems: string[]; report: PurchaseReport }> {
+): Promise<{ problems: string[]; report: PurchaseRunReport }> {
   const report = await finished;
   announce(
     `${report.purchases} purchases in ${report.seconds.toFixed(1)} s: ${JSON.stringify(report.outcomes)} ${JSON.stringify(report.statuses)}`,

@@ -112,6 +112,28 @@ describe('runService', () => {
     }
   });
 
+  it('on stop with SHUTDOWN_DRAIN_MS, answers /readyz 503 while it still serves requests, then closes', async () => {
+    const service: RunningService = await startService(demoService, {
+      env: {
+        DATABASE_URL: db.url,
+        ...nats.env(NATS_TEST_USER),
+        DEMO_KEY: 'x',
+        PORT: '0',
+        SHUTDOWN_DRAIN_MS: '3000',
+      },
+      logger: silentLogger(),
+      catalog: demoCatalog,
+    });
+    const stopped = service.stop();
+    try {
+      await request(service.url).get('/readyz').expect(503);
+      await request(service.url).post('/api/demo').expect(201);
+    } finally {
+      await stopped;
+    }
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+  });
+
   it('builds the consumers from the deps buildApp got, when they are given as a function', async () => {
     const seen: AppDeps[] = [];
     const service = await startService(
