@@ -71,6 +71,7 @@ export interface Gateway {
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const UPSTREAM_IDLE_TIMEOUT_MS = 4_000;
 
 /**
  * The gateway settings of `npm start`: GATEWAY_UPSTREAM_TIMEOUT_MS, GATEWAY_HEADERS_TIMEOUT_MS,
@@ -136,6 +137,15 @@ const HOP_BY_HOP = new Set([
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'host']);
 /** Set by the gateway itself (from the connection, or a trusted proxy's values). */
 const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
+
+/** Safe methods (RFC 9110 §9.2.1): sending one twice changes nothing on the service. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether the request carries a body (one that was streamed upstream cannot be sent again). */
+function hasBody(req: http.IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+}
 
 const errorBody = (message: string) => JSON.stringify({ errors: [{ message }] });
 const UNAVAILABLE = 'Service unavailable';
@@ -267,7 +277,15 @@ function responseHeaders(res: http.IncomingMessage): [string, string][] {
 export async function startGateway(
   options: GatewayOptions & { port?: number; host?: string },
 ): Promise<Gateway> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    maxFreeSockets: 64,
+    // Idle upstream connections are dropped before the service's keep-alive timeout (node's 5 s)
+    // closes them from its side, which could race a reuse. Without a timeout of its own the agent
+    // ignores the service's `Keep-Alive: timeout=` hint; with one it also keeps a second's margin.
+    timeout: UPSTREAM_IDLE_TIMEOUT_MS,
+  });
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout);
@@ -310,15 +328,14 @@ export async function startGateway(
         return;
       }
 
-      const upstreamReq = http.request({
-        host: target.host,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: forwardedHeaders(req, false, trust, trustList),
-        agent,
-      });
+      // A kept-alive connection the service is closing just as it is reused fails before any
+      // answer (ECONNRESET). A request with a safe method and no body is then sent once more, on
+      // another connection; any other gets the 502 (it may have had an effect).
+      const retryable = SAFE_METHODS.has(req.method ?? '') && !hasBody(req);
+      const headers = forwardedHeaders(req, false, trust, trustList);
+      let upstreamReq: http.ClientRequest;
       let settled = false;
+      let clientGone = false;
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
@@ -332,27 +349,47 @@ export async function startGateway(
         // The client may still be sending a body nobody will read: end the connection with the answer.
         sendJson(res, 504, TIMEOUT, true);
       }, upstreamTimeoutMs);
-      upstreamReq.on('response', (upstreamRes) => {
-        if (settled) {
-          upstreamRes.destroy();
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
-        upstreamRes.pipe(res);
-        upstreamRes.on('error', () => res.destroy());
-        res.on('finish', () => finish(upstreamRes.statusCode ?? 0));
-      });
-      let clientGone = false;
-      upstreamReq.on('error', (error) => {
-        clearTimeout(timer);
-        if (clientGone || settled) return;
-        settled = true;
-        options.onError?.({ service, url: req.url ?? '/', error });
-        if (!res.headersSent) finish(502);
-        sendJson(res, 502, UNAVAILABLE, true);
-      });
+      const send = (retries: number) => {
+        const attempt = http.request({
+          host: target.host,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent,
+        });
+        upstreamReq = attempt;
+        attempt.on('response', (upstreamRes) => {
+          if (settled) {
+            upstreamRes.destroy();
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          res.writeHead(
+            upstreamRes.statusCode ?? 502,
+            upstreamRes.statusMessage,
+            responseHeaders(upstreamRes),
+          );
+          upstreamRes.pipe(res);
+          upstreamRes.on('error', () => res.destroy());
+          res.on('finish', () => finish(upstreamRes.statusCode ?? 0));
+        });
+        attempt.on('error', (error: NodeJS.ErrnoException) => {
+          if (clientGone || settled) return;
+          if (retries > 0 && attempt.reusedSocket && error.code === 'ECONNRESET') {
+            send(retries - 1);
+            return;
+          }
+          clearTimeout(timer);
+          settled = true;
+          options.onError?.({ service, url: req.url ?? '/', error });
+          if (!res.headersSent) finish(502);
+          sendJson(res, 502, UNAVAILABLE, true);
+        });
+        if (retryable) attempt.end();
+        else req.pipe(attempt);
+      };
       // The client went away: stop the upstream work too.
       res.on('close', () => {
         clearTimeout(timer);
@@ -361,7 +398,7 @@ export async function startGateway(
           upstreamReq.destroy();
         }
       });
-      req.pipe(upstreamReq);
+      send(retryable ? 1 : 0);
     },
   );
 
