@@ -176,19 +176,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     };
 
     // Users sign up before the clock starts; each lists two tickets so there is something to browse.
+    // Not measured: a 503 here (a database connection slow to open on a loaded machine) is retried,
+    // as its Retry-After invites.
     const users: User[] = [];
     for (let i = 0; i < options.concurrency; i += 10) {
       users.push(
         ...(await Promise.all(
           Array.from({ length: Math.min(10, options.concurrency - i) }, () =>
-            new User(baseUrl!, observe).signUp(),
+            new User(baseUrl!, observe).signUpWhenAvailable(),
           ),
         )),
       );
     }
     for (const u of users) {
       for (let k = 0; k < 2; k++) {
-        const r = await u.createTicket(`Warm-up ${k} by ${u.email}`, 10 + k);
+        const deadline = Date.now() + 30_000;
+        let r = await u.createTicket(`Warm-up ${k} by ${u.email}`, 10 + k);
+        while (r.status === 503 && Date.now() < deadline) {
+          await sleep(100);
+          r = await u.createTicket(`Warm-up ${k} by ${u.email}`, 10 + k);
+        }
         if (r.status !== 201)
           throw new Error(`warm-up ticket answered ${r.status}: ${JSON.stringify(r.body)}`);
       }
