@@ -91,17 +91,40 @@ export class User {
   }
 
   async signUp(email = uniqueEmail()): Promise<this> {
+    const res = await this.postSignUp(email);
+    if (res.status !== 201)
+      throw new Error(`sign-up of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return this;
+  }
+
+  /**
+   * Signs up, trying again while the service answers 503 (its database or hashing queue briefly
+   * unavailable). Each try uses a fresh address: a 503 does not say whether the account was made.
+   */
+  async signUpWhenAvailable(timeoutMs = 30_000): Promise<this> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const email = uniqueEmail();
+      const res = await this.postSignUp(email);
+      if (res.status === 201) return this;
+      if (res.status !== 503 || Date.now() > deadline)
+        throw new Error(`sign-up of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      await sleep(100);
+    }
+  }
+
+  private async postSignUp(email: string) {
     const res = await this.request<{ id: string; email: string }>(
       'POST',
       '/api/users/signup',
       { email, password: PASSWORD },
       'POST /api/users/signup',
     );
-    if (res.status !== 201)
-      throw new Error(`sign-up of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    this.id = res.body.id;
-    this.email = res.body.email;
-    return this;
+    if (res.status === 201) {
+      this.id = res.body.id;
+      this.email = res.body.email;
+    }
+    return res;
   }
 
   createTicket(title: string, price: number) {

@@ -55,7 +55,14 @@ export function createDatabase(
   const pool = new Pool(config);
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (err) => options.onError?.(err));
-  pool.on('connect', discardOnReadTimeout);
+  pool.on('connect', (client) => {
+    // A checked-out client whose connection breaks between two queries (the server restarts
+    // mid-transaction) emits 'error', which with no listener would crash the process. Nothing to
+    // do here: its next query fails as unavailable (a 503, or a retried event) and the pool drops
+    // it on release; an idle client's error reaches `onError` through the pool.
+    client.on('error', () => undefined);
+    discardOnReadTimeout(client);
+  });
   const db = drizzle(pool) as Database;
   markTransactions(db);
   let closed = false;
@@ -108,10 +115,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     }
     if (
       typeof message === 'string' &&
-      /Query read timeout|Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+      /Query read timeout|Connection discarded after a query read timeout|Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
         message,
       )
     )
+      return true;
+    // pg's answer to any query on a client whose connection broke (e.g. drizzle's ROLLBACK after
+    // the server went away mid-transaction): the loss, not this query, is the transaction's failure.
+    if (typeof message === 'string' && message.includes('Client has encountered a connection error'))
       return true;
   }
   return false;
@@ -126,7 +137,10 @@ export function isQueryReadTimeout(err: unknown): boolean {
  * After a client-side timeout the statement may still be running on the server, inside whatever
  * transaction the client had open: handing that connection to the next caller could commit the
  * abandoned work with theirs. So a client whose query timed out is ended, and the pool drops it
- * when it is released (an ending client is never reused).
+ * when it is released (an ending client is never reused). Any later query on it (drizzle's
+ * ROLLBACK after the failed statement) fails with a read-timeout error at once, rather than pg's
+ * "Client was closed", which would replace the timeout as the transaction's error and turn a 503
+ * into a 500 (ending the connection aborts the transaction on the server anyway).
  *
  * Drizzle's `transaction()` sends BEGIN before its try/finally, so when BEGIN fails (a timeout, a
  * lost connection) it never releases the client and the pool loses that slot for good. Drizzle
@@ -135,16 +149,34 @@ export function isQueryReadTimeout(err: unknown): boolean {
  */
 function discardOnReadTimeout(client: PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  let discarded = false;
   (client as { query: unknown }).query = (...args: unknown[]) => {
+    if (discarded) return failQuery(new Error(DISCARDED_MESSAGE), args);
     const result = query(...args);
     if (result instanceof Promise) {
       result.catch((err: unknown) => {
         if (isDrizzleBegin(args[0])) client.release(err instanceof Error ? err : true);
-        else if (isQueryReadTimeout(err)) client.end().catch(() => undefined);
+        else if (isQueryReadTimeout(err)) {
+          discarded = true;
+          client.end().catch(() => undefined);
+        }
       });
     }
     return result;
   };
+}
+
+/** What a query on a client discarded after a read timeout fails with (isDatabaseUnavailable matches it). */
+const DISCARDED_MESSAGE = 'Connection discarded after a query read timeout';
+
+/** Fails a query the way pg would: through its callback when it has one, else a rejected promise. */
+function failQuery(err: Error, args: unknown[]): unknown {
+  const callback = args.at(-1);
+  if (typeof callback === 'function') {
+    process.nextTick(callback, err);
+    return undefined;
+  }
+  return Promise.reject(err);
 }
 
 function isDrizzleBegin(queryConfig: unknown): boolean {

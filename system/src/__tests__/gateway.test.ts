@@ -522,6 +522,77 @@ describe('the gateway at the edge', () => {
   });
 });
 
+describe("the gateway's kept-alive upstream connections", () => {
+  // What the gateway meets when a service's keep-alive timeout closes a connection just as the
+  // gateway reuses it: this upstream answers the first request on each connection and closes the
+  // connection, unanswered, when a second one arrives on it.
+  let upstreamServer: net.Server;
+  const received: string[] = [];
+  const sockets = new Set<net.Socket>();
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    upstreamServer = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      let requests = 0;
+      socket.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().match(/^[A-Z]+ \S+ HTTP\/1\.1$/gm) ?? []) {
+          received.push(line);
+          if (requests++ > 0) return socket.destroy();
+          socket.write(
+            'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nKeep-Alive: timeout=60\r\n\r\n{}',
+          );
+        }
+      });
+    });
+    await new Promise<void>((r) => upstreamServer.listen(0, '127.0.0.1', () => r()));
+  });
+
+  beforeEach(async () => {
+    received.length = 0;
+    // A fresh gateway: its first request opens a connection, its second reuses it.
+    const port = (upstreamServer.address() as AddressInfo).port;
+    gateway = await startGateway({ routes, upstream: () => ({ host: '127.0.0.1', port }) });
+  });
+
+  afterEach(() => gateway.close());
+
+  afterAll(async () => {
+    await new Promise<void>((r) => {
+      upstreamServer.close(() => r());
+      for (const s of sockets) s.destroy();
+    });
+  });
+
+  it('sends a GET again on a new connection when the reused one closes unanswered', async () => {
+    const first = await fetch(`${gateway.url}/api/tickets/1`);
+    await first.text();
+    const second = await fetch(`${gateway.url}/api/tickets/1`);
+
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(await second.json()).toEqual({});
+    expect(received).toEqual(Array(3).fill('GET /api/tickets/1 HTTP/1.1'));
+  });
+
+  it('answers 502 to a POST in that case and does not send it again (it may have had an effect)', async () => {
+    const post = () =>
+      fetch(`${gateway.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const first = await post();
+    await first.text();
+    const second = await post();
+
+    expect([first.status, second.status]).toEqual([200, 502]);
+    expect(await second.json()).toEqual({ errors: [{ message: 'Service unavailable' }] });
+    expect(received).toEqual(Array(2).fill('POST /api/orders HTTP/1.1'));
+  });
+});
+
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createDatabase } from '../../db/database';
 import { publishRaw, publishTestEvent, startTestConsumer, type TestConsumer } from '../../testing/events';
 import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
@@ -117,6 +118,43 @@ describe('event consumer', () => {
     await tc.next('handled', event.id);
     expect(calls).toBe(3);
     expect(await applied(event.data.id)).toEqual([1]);
+  });
+
+  it('retries a handler whose database stops answering mid-transaction, never dead-letters it, and applies it once', async () => {
+    const bounded = createDatabase(db.url, { connectTimeoutMs: 500, statementTimeoutMs: 500 });
+    let stalled = 0;
+    // Once continued, the process ends (its client has gone): continue it only once.
+    const resume = () => {
+      if (stalled) process.kill(stalled, 'SIGCONT');
+      stalled = 0;
+    };
+    const stalling = defineConsumer('ticket.created', async (tx, event, ctx) => {
+      if (ctx.deliveryCount === 1) {
+        const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+        stalled = rows[0]!.pid;
+        // This transaction's server process freezes, as a stalled database would.
+        process.kill(stalled, 'SIGSTOP');
+      }
+      await countingConsumer.handle(tx, event, ctx);
+    });
+    try {
+      // One delivery allowed: a failure taken for the event's fault would be dead-lettered at once.
+      const tc = await start(
+        startTestConsumer(stalling, { service: 'svc', natsUrl: nats.url, db: bounded.db, maxDeliveries: 1 }),
+      );
+      const event = await publishTestEvent(nc, 'ticket.created', ticketData(7));
+
+      await tc.next('retry', event.id);
+      resume();
+      await tc.next('handled', event.id);
+      expect(await applied(event.data.id)).toEqual([1]);
+      const dead = await db.pool.query('select count(*)::int as n from dead_letters');
+      expect(dead.rows[0].n).toBe(0);
+    } finally {
+      resume();
+      await Promise.all(running.splice(0).map((c) => c.stop()));
+      await bounded.close();
+    }
   });
 
   it('dead-letters a schema-invalid event with the reason and still handles the next one', async () => {

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { sql } from 'drizzle-orm';
 import request from 'supertest';
+import { createDatabase, isDatabaseUnavailable } from '../../db/database';
 import { silentLogger } from '../../http/logger';
 import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { adminQuery, startPostgres, type PostgresServerHandle } from '../../testing/postgres';
@@ -105,4 +107,60 @@ it('answers 503 with Retry-After within its bound while the database hangs, and 
   // Nothing the refused requests began was committed behind their 503.
   const after = await adminQuery(pg.url('stall_test'), 'select count(*)::int as n from outbox');
   expect(after[0].n).toBe((before[0].n as number) + 1);
+});
+
+it('fails a transaction whose connection stops answering mid-way as database-unavailable (503), not with its rollback', async () => {
+  const handle = createDatabase(pg.url('stall_test'), {
+    max: 1,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+  });
+  let backend = 0;
+  try {
+    const failure = await handle.db
+      .transaction(async (tx) => {
+        const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+        backend = rows[0]!.pid;
+        // Only this transaction's server process stops: the rest of the server answers.
+        signal([backend], 'SIGSTOP');
+        await tx.execute(sql`select 1`);
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    signal([backend], 'SIGCONT');
+
+    expect(failure).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    // The pool's one slot was given back: the next caller gets a fresh connection.
+    const { rows } = await handle.pool.query('select pg_backend_pid() as pid');
+    expect(rows[0].pid).not.toBe(backend);
+  } finally {
+    if (backend) signal([backend], 'SIGCONT');
+    await handle.close();
+  }
+});
+
+it('fails a transaction whose connection is lost mid-way as database-unavailable (503), not with its rollback', async () => {
+  const handle = createDatabase(pg.url('stall_test'), { max: 1 });
+  try {
+    const failure = await handle.db
+      .transaction(async (tx) => {
+        const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+        // As a server restart or a failover would: this connection ends under the transaction.
+        await adminQuery(pg.url('stall_test'), `select pg_terminate_backend(${Number(rows[0]!.pid)})`);
+        await tx.execute(sql`select 1`);
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+
+    expect(failure).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    await expect(handle.pool.query('select 1 as one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+  } finally {
+    await handle.close();
+  }
 });
