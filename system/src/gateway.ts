@@ -22,10 +22,18 @@
  *   trusted proxy (`trustProxy`).
  * - A client that does not finish its headers (`headersTimeoutMs`) or request (`requestTimeoutMs`)
  *   is cut off; an upstream that does not start answering within `upstreamTimeoutMs` gets 504.
+ *
+ * Tracing: given a `tracer`, each proxied request is a server span (continuing the client's W3C
+ * `traceparent` if it sent one) whose context goes upstream in `traceparent`, and the response's
+ * `traceresponse` names it. Made here rather than by the http instrumentation, which patches
+ * node:http at load time: the gateway also runs inside the system tests' process, where that
+ * patching does not reach, and this way its span is named by the route it chose.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { extractW3CHeaders, injectW3CHeaders, traceresponseOf } from '@ticketing/common/telemetry';
 import { matchRoute, type Route } from './routes';
 
 /** Where a service listens; undefined when it is not running (the gateway then answers 502). */
@@ -59,6 +67,8 @@ export interface GatewayOptions extends GatewaySettings {
   onRequest?: (info: { method: string; url: string; service: string; status: number; ms: number }) => void;
   /** Called when an upstream fails. */
   onError?: (info: { service: string; url: string; error: Error }) => void;
+  /** Makes a server span per proxied request (see above); none when omitted. */
+  tracer?: Tracer;
 }
 
 export interface Gateway {
@@ -223,6 +233,9 @@ function framingProblem(req: http.IncomingMessage, upgrade: boolean): [number, s
 }
 
 function sendJson(res: http.ServerResponse, status: number, message: string, close = false): void {
+  const span = spans.get(res);
+  const traceresponse = span && traceresponseOf(span.spanContext());
+  endSpan(res, status);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -233,6 +246,7 @@ function sendJson(res: http.ServerResponse, status: number, message: string, clo
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
+    ...(traceresponse ? { traceresponse } : {}),
   });
   res.end(body);
 }
@@ -250,17 +264,35 @@ function rawJson(socket: net.Socket, status: number, message: string): void {
   );
 }
 
-/** The response headers the client gets: without hop-by-hop ones (those Connection names included). */
-function responseHeaders(res: http.IncomingMessage): [string, string][] {
+/**
+ * The response headers the client gets: without hop-by-hop ones (those Connection names included);
+ * with `traceresponse` naming the gateway's span when there is one (the outermost server's).
+ */
+function responseHeaders(res: http.IncomingMessage, traceresponse?: string): [string, string][] {
   const named = connectionTokens(res.headers.connection);
   const out: [string, string][] = [];
   for (let i = 0; i < res.rawHeaders.length; i += 2) {
     const name = res.rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named.has(lower) && !FRAMING.has(lower))) continue;
+    if (traceresponse && lower === 'traceresponse') continue;
     out.push([name, res.rawHeaders[i + 1]!]);
   }
+  if (traceresponse) out.push(['traceresponse', traceresponse]);
   return out;
+}
+
+/** The gateway's span of a response being answered, if it has one. */
+const spans = new WeakMap<http.ServerResponse, Span>();
+
+/** Ends the response's span with its status (once; later calls do nothing). */
+function endSpan(res: http.ServerResponse, status: number): void {
+  const span = spans.get(res);
+  if (!span) return;
+  spans.delete(res);
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /** Starts the gateway on `port` (0 = any free port) and host (default 127.0.0.1). */
@@ -294,6 +326,27 @@ export async function startGateway(
         return;
       }
       const service = route.service;
+      const method = req.method ?? 'GET';
+      const parent = extractW3CHeaders(req.headers);
+      const span = options.tracer?.startSpan(
+        `${method} ${route.prefix}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': method,
+            'http.route': route.prefix,
+            'url.path': (req.url ?? '/').split('?')[0],
+            'ticketing.upstream': service,
+          },
+        },
+        parent,
+      );
+      const traceresponse = span && traceresponseOf(span.spanContext());
+      if (span) {
+        spans.set(res, span);
+        // A client that goes away mid-answer still ends the span.
+        res.on('close', () => endSpan(res, res.statusCode));
+      }
       const finish = (status: number) =>
         options.onRequest?.({
           method: req.method ?? 'GET',
@@ -310,12 +363,14 @@ export async function startGateway(
         return;
       }
 
+      const headers = forwardedHeaders(req, false, trust, trustList);
+      if (span) injectW3CHeaders(trace.setSpan(parent, span), headers);
       const upstreamReq = http.request({
         host: target.host,
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: forwardedHeaders(req, false, trust, trustList),
+        headers,
         agent,
       });
       let settled = false;
@@ -339,7 +394,11 @@ export async function startGateway(
         }
         settled = true;
         clearTimeout(timer);
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
+        res.writeHead(
+          upstreamRes.statusCode ?? 502,
+          upstreamRes.statusMessage,
+          responseHeaders(upstreamRes, traceresponse),
+        );
         upstreamRes.pipe(res);
         upstreamRes.on('error', () => res.destroy());
         res.on('finish', () => finish(upstreamRes.statusCode ?? 0));

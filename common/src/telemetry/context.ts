@@ -11,6 +11,7 @@ import {
   type Context,
   type SpanContext,
 } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** The W3C trace context of the active span: `traceparent` (and `tracestate`), or {} outside a trace. */
 export function activeTraceContext(ctx: Context = context.active()): {
@@ -55,6 +56,39 @@ export function activeTraceIds(): { trace_id?: string; span_id?: string } {
  */
 export function activeTraceresponse(): string | undefined {
   const sc = trace.getActiveSpan()?.spanContext();
-  if (!sc || !isSpanContextValid(sc)) return undefined;
+  return sc ? traceresponseOf(sc) : undefined;
+}
+
+const w3c = new W3CTraceContextPropagator();
+type HeaderCarrier = Record<string, string | string[] | number | undefined>;
+
+/**
+ * The trace context in W3C `traceparent`/`tracestate` request headers (the root context when
+ * absent), read without the global propagator: for a process that makes its spans itself (the gateway).
+ */
+export function extractW3CHeaders(headers: HeaderCarrier): Context {
+  return w3c.extract(ROOT_CONTEXT, headers, {
+    keys: (c) => Object.keys(c),
+    get: (c, key) => {
+      const v = c[key];
+      return typeof v === 'number' ? String(v) : v;
+    },
+  });
+}
+
+/** Sets `traceparent` (and `tracestate`) for `ctx` on outgoing headers, replacing any already there. */
+export function injectW3CHeaders(ctx: Context, headers: HeaderCarrier): void {
+  delete headers.traceparent;
+  delete headers.tracestate;
+  w3c.inject(ctx, headers, {
+    set: (c, key, value) => {
+      c[key] = value;
+    },
+  });
+}
+
+/** The `traceresponse` value naming a span, or undefined for a span that is not recording a real trace. */
+export function traceresponseOf(sc: SpanContext): string | undefined {
+  if (!isSpanContextValid(sc)) return undefined;
   return `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags.toString(16).padStart(2, '0')}`;
 }
