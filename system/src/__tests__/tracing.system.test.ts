@@ -27,7 +27,8 @@ beforeAll(async () => {
     ephemeral: true,
     gatewayPort: 0,
     gatewayHost: '127.0.0.1',
-    client: false,
+    // `npm test -w @ticketing/system` builds the client first when it is not built.
+    client: true,
     env: {
       ...process.env,
       EXPIRATION_WINDOW_SECONDS: String(EXPIRATION_WINDOW_SECONDS),
@@ -192,6 +193,29 @@ describe('a purchase through the gateway', () => {
     }
     expect(stdout).toMatch(/publish order\.created \(producer\)/);
     expect(stdout).toMatch(/process payment\.created \(consumer\)/);
+  });
+});
+
+describe('a page rendered by the Next.js server', () => {
+  it('traces GET / from the gateway through the render to the API calls it makes and the services answering them', async () => {
+    const res = await fetch(`${system.gatewayUrl}/`);
+    await res.text();
+    expect(res.status).toBe(200);
+    const traceId = traceIdOf(res.headers.get('traceresponse'))!;
+
+    const spans = await traceWith(traceId, [
+      has('gateway', 'GET /'),
+      has('gateway', 'GET /api/tickets'),
+      has('tickets', 'GET /api/tickets'),
+    ]);
+
+    const edge = one(spans, 'gateway', 'GET /');
+    const page = spans.find((s) => s.service === 'client' && s.kind === 2 && s.parentSpanId === edge.spanId);
+    expect(page).toBeDefined();
+    const apiCall = one(spans, 'gateway', 'GET /api/tickets');
+    const clientSpan = spans.find((s) => s.spanId === apiCall.parentSpanId);
+    expect(clientSpan?.service).toBe('client');
+    expect(one(spans, 'tickets', 'GET /api/tickets').parentSpanId).toBe(apiCall.spanId);
   });
 });
 
