@@ -196,6 +196,23 @@ describe('a purchase through the gateway', () => {
   });
 });
 
+describe('a service reached directly', () => {
+  it('answers with a traceresponse naming its own server span, errors included', async () => {
+    const res = await fetch(`http://127.0.0.1:${system.services.orders.port}/api/orders`);
+    await res.text();
+    expect(res.status).toBe(401);
+    const traceresponse = res.headers.get('traceresponse');
+    const traceId = traceIdOf(traceresponse)!;
+
+    const spans = await traceWith(traceId, [has('orders', 'GET /api/orders')]);
+    expect(one(spans, 'orders', 'GET /api/orders')).toMatchObject({
+      spanId: traceresponse!.split('-')[2],
+      parentSpanId: undefined,
+      attributes: { 'http.response.status_code': 401 },
+    });
+  });
+});
+
 describe('a page rendered by the Next.js server', () => {
   it('traces GET / from the gateway through the render to the API calls it makes and the services answering them', async () => {
     const res = await fetch(`${system.gatewayUrl}/`);
