@@ -111,8 +111,9 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
         new ExpressInstrumentation({
           ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
         }),
-        // Only queries inside a trace: the relay's and janitors' polling would otherwise make a trace each.
-        new PgInstrumentation({ requireParentSpan: true }),
+        // Only queries inside a trace: the relay's and janitors' polling would otherwise make a trace
+        // each. Pool checkouts are not spans: two per transaction that say nothing a query does not.
+        new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       ],
     });
   }
