@@ -15,8 +15,11 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
+  ParentBasedSampler,
+  SamplingDecision,
   SimpleSpanProcessor,
   TracerProvider,
+  type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
@@ -31,7 +34,7 @@ export interface TracingOptions {
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (OTLP/HTTP export, the exporter's own OTEL_* settings apply),
    * else TRACES_DIR (OTLP/JSON lines in `<TRACES_DIR>/<service>.jsonl`, rotated past
    * TRACES_FILE_MAX_BYTES). With none of them, spans are made (trace ids reach responses and logs)
-   * but not kept.
+   * but not kept. OTEL_NODE_DISABLED_INSTRUMENTATIONS (`http,express,pg`) leaves those unpatched.
    */
   env?: Record<string, string | undefined>;
   /** Export here instead of what `env` says (tests: an `InMemorySpanExporter`). */
@@ -55,6 +58,20 @@ let started: Tracing | undefined;
 /** Probes and scrapes are not requests anybody wants to trace. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * Records every span but the pg instrumentation's BEGIN, COMMIT and ROLLBACK: two or three more
+ * spans per transaction, which the queries between them already frame, are a cost the load test
+ * measures (bench/tracing.ts) for nothing a reader of the trace needs.
+ */
+const skipTransactionControl: Sampler = {
+  shouldSample: (_ctx, _traceId, spanName) => ({
+    decision: /^pg\.query:(BEGIN|COMMIT|ROLLBACK)\b/.test(spanName)
+      ? SamplingDecision.NOT_RECORD
+      : SamplingDecision.RECORD_AND_SAMPLED,
+  }),
+  toString: () => 'SkipTransactionControl',
+};
+
 /** A tracer provider for `service` that exports where `env` says (not registered globally). */
 export function createTracerProvider(options: TracingOptions): Tracing {
   const env = options.env ?? process.env;
@@ -66,16 +83,23 @@ export function createTracerProvider(options: TracingOptions): Tracing {
         ? new SimpleSpanProcessor({ exporter })
         : new BatchSpanProcessor({
             exporter,
-            // A local file is cheap to append to: write often, so `npm run trace` sees a purchase at once.
-            scheduledDelayMillis: destination === 'file' ? 500 : 5_000,
+            // A local file is cheap to append to: write every second, so `npm run trace` sees a
+            // purchase at once.
+            scheduledDelayMillis: destination === 'file' ? 1_000 : 5_000,
             maxQueueSize: 8192,
-            maxExportBatchSize: 1024,
+            maxExportBatchSize: 512,
           }),
     );
   }
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.service }),
     spanProcessors: processors,
+    // A caller's "not sampled" is respected, as by default; within a trace, see skipTransactionControl.
+    sampler: new ParentBasedSampler({
+      root: skipTransactionControl,
+      remoteParentSampled: skipTransactionControl,
+      localParentSampled: skipTransactionControl,
+    }),
   });
   return {
     provider,
@@ -99,21 +123,34 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(tracing.provider);
   if (options.instrument !== false) {
+    // OTEL_NODE_DISABLED_INSTRUMENTATIONS, as in OpenTelemetry's auto-instrumentations: e.g. `pg`.
+    const disabled = new Set(
+      (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     registerInstrumentations({
       tracerProvider: tracing.provider,
       instrumentations: [
-        new HttpInstrumentation({
-          ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
-          // Outgoing calls are traced only inside a trace (a provider API call made by a route).
-          requireParentforOutgoingSpans: true,
-        }),
+        disabled.has('http')
+          ? []
+          : new HttpInstrumentation({
+              ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
+              // Outgoing calls are traced only inside a trace (a provider API call made by a route).
+              requireParentforOutgoingSpans: true,
+            }),
         // Route handlers only: a span per middleware would bury the route in noise.
-        new ExpressInstrumentation({
-          ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
-        }),
+        disabled.has('express')
+          ? []
+          : new ExpressInstrumentation({
+              ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
+            }),
         // Only queries inside a trace: the relay's and janitors' polling would otherwise make a trace
         // each. Pool checkouts are not spans: two per transaction that say nothing a query does not.
-        new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+        disabled.has('pg')
+          ? []
+          : new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       ],
     });
   }
