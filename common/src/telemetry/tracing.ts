@@ -118,7 +118,15 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
   if (started) return started;
   const env = options.env ?? process.env;
   if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return undefined;
-  const tracing = createTracerProvider(options);
+  let tracing: Tracing;
+  try {
+    tracing = createTracerProvider(options);
+  } catch (err) {
+    // A bad trace setting: say so and go on untraced; a service's config check then names the
+    // variable and stops the start, like any other bad setting (serviceConfigSpec).
+    process.stderr.write(`${options.service}: tracing off: ${(err as Error).message}\n`);
+    return undefined;
+  }
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(tracing.provider);
