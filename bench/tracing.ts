@@ -14,7 +14,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { runLoad } from '../system/src/load';
 import { startSystem } from '../system/src/system';
-import { lineSplitter } from '@ticketing/common/local';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -34,8 +33,9 @@ interface Result {
   p99: Record<string, number>;
 }
 
-/** Child: boots one system, says `ready`, runs the load when told `go`, prints its result as JSON. */
+/** Child: boots one system, says `ready`, runs the load when told `go`, sends its result back. */
 async function child(tracing: boolean): Promise<void> {
+  const go = new Promise<void>((resolve) => process.once('message', () => resolve()));
   const system = await startSystem({
     ephemeral: true,
     gatewayPort: 0,
@@ -45,9 +45,11 @@ async function child(tracing: boolean): Promise<void> {
     env: { ...process.env, SCRYPT_N: '1024', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: String(!tracing) },
     log: () => undefined,
   });
+  // The parent went away: stop the system rather than leave it running.
+  process.once('disconnect', () => void system.stop().finally(() => process.exit(1)));
   try {
-    process.stdout.write('ready\n');
-    await once(process.stdin, 'data');
+    process.send!('ready');
+    await go;
     const report = await runLoad({
       url: system.gatewayUrl,
       seconds: SECONDS,
@@ -62,19 +64,20 @@ async function child(tracing: boolean): Promise<void> {
       errors: report.errors,
       p99: Object.fromEntries(report.routes.map((r) => [r.route, r.p99])),
     };
-    process.stdout.write(`result ${JSON.stringify(result)}\n`);
+    process.send!(result);
   } finally {
     await system.stop();
   }
+  process.exit(0);
 }
 
 function startChild(tracing: boolean): { proc: ChildProcess; ready: Promise<void>; result: Promise<Result> } {
+  // npm's variables (npx) stay here: tsx started under them in a child did not get going.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
   const proc = spawn(
     process.execPath,
-    [...process.execArgv, __filename, ...args, '--child', tracing ? 'on' : 'off'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
+    [require.resolve('tsx/cli'), __filename, ...args, '--child', tracing ? 'on' : 'off'],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env },
   );
   let readyResolve!: () => void;
   let resultResolve!: (r: Result) => void;
@@ -83,12 +86,10 @@ function startChild(tracing: boolean): { proc: ChildProcess; ready: Promise<void
     resultResolve = resolve;
     proc.once('exit', (code) => reject(new Error(`tracing ${tracing ? 'on' : 'off'} run exited ${code}`)));
   });
-  proc.stdout!.pipe(
-    lineSplitter((line) => {
-      if (line === 'ready') readyResolve();
-      else if (line.startsWith('result ')) resultResolve(JSON.parse(line.slice(7)) as Result);
-    }),
-  );
+  proc.on('message', (m: unknown) => {
+    if (m === 'ready') readyResolve();
+    else resultResolve(m as Result);
+  });
   return { proc, ready, result };
 }
 
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     const order = r % 2 === 0 ? [false, true] : [true, false];
     const runs = order.map((tracing) => startChild(tracing));
     await Promise.all(runs.map((run) => run.ready));
-    for (const run of runs) run.proc.stdin!.write('go\n');
+    for (const run of runs) run.proc.send('go');
     const round = await Promise.all(runs.map((run) => run.result));
     await Promise.all(runs.map((run) => (run.proc.exitCode === null ? once(run.proc, 'exit') : undefined)));
     round.sort((a) => (a.tracing ? 1 : -1));
