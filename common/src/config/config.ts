@@ -177,7 +177,11 @@ export const serviceConfigSpec = defineConfig({
   // Tracing is started before the config is loaded (its instrumentations must patch http, express
   // and pg as they load, see src/tracing.ts of each service); these are listed to be documented and
   // validated at start like every other setting.
-  OTEL_SDK_DISABLED: { doc: 'true: no tracing at all (no spans, no traceresponse)', type: 'boolean', optional: true },
+  OTEL_SDK_DISABLED: {
+    doc: 'true: no tracing at all (no spans, no traceresponse)',
+    type: 'boolean',
+    optional: true,
+  },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     doc: 'OTLP/HTTP collector the spans are sent to (e.g. http://otel-collector:4318); wins over TRACES_DIR',
     type: 'url',
