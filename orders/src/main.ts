@@ -1,3 +1,5 @@
+// First: tracing must be registered before http, express and pg load.
+import './tracing';
 import { runService } from '@ticketing/common';
 import { ordersService } from './service';
 

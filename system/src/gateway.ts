@@ -39,10 +39,18 @@
  *   error is a 502, never a second attempt, with the one exception below.
  * - A kept-alive upstream connection the service closes just as it is reused costs no 502 for a
  *   safe request without a body: it is sent again on a new connection.
+ *
+ * Tracing: given a `tracer`, each proxied request is a server span (continuing the client's W3C
+ * `traceparent` if it sent one) whose context goes upstream in `traceparent`, and the response's
+ * `traceresponse` names it. Made here rather than by the http instrumentation, which patches
+ * node:http at load time: the gateway also runs inside the system tests' process, where that
+ * patching does not reach, and this way its span is named by the route it chose.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { extractW3CHeaders, injectW3CHeaders, traceresponseOf } from '@ticketing/common/telemetry';
 import { matchRoute, type Route } from './routes';
 
 /** Where one replica of a service listens. */
@@ -106,6 +114,8 @@ export interface GatewayOptions extends GatewaySettings {
   onError?: (info: { service: string; url: string; upstream?: Upstream; error: Error }) => void;
   /** Called when a replica could not be connected to and the request goes to another one. */
   onRetry?: (info: { service: string; url: string; upstream: Upstream; error: Error }) => void;
+  /** Makes a server span per proxied request (see above); none when omitted. */
+  tracer?: Tracer;
 }
 
 export interface Gateway {
@@ -293,6 +303,9 @@ function framingProblem(req: http.IncomingMessage, upgrade: boolean): [number, s
 }
 
 function sendJson(res: http.ServerResponse, status: number, message: string, close = false): void {
+  const span = spans.get(res);
+  const traceresponse = span && traceresponseOf(span.spanContext());
+  endSpan(res, status);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -303,6 +316,7 @@ function sendJson(res: http.ServerResponse, status: number, message: string, clo
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
+    ...(traceresponse ? { traceresponse } : {}),
   });
   res.end(body);
 }
@@ -320,16 +334,21 @@ function rawJson(socket: net.Socket, status: number, message: string): void {
   );
 }
 
-/** The response headers the client gets: without hop-by-hop ones (those Connection names included). */
-function responseHeaders(res: http.IncomingMessage): [string, string][] {
+/**
+ * The response headers the client gets: without hop-by-hop ones (those Connection names included);
+ * with `traceresponse` naming the gateway's span when there is one (the outermost server's).
+ */
+function responseHeaders(res: http.IncomingMessage, traceresponse?: string): [string, string][] {
   const named = connectionTokens(res.headers.connection);
   const out: [string, string][] = [];
   for (let i = 0; i < res.rawHeaders.length; i += 2) {
     const name = res.rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named.has(lower) && !FRAMING.has(lower))) continue;
+    if (traceresponse && lower === 'traceresponse') continue;
     out.push([name, res.rawHeaders[i + 1]!]);
   }
+  if (traceresponse) out.push(['traceresponse', traceresponse]);
   return out;
 }
 
@@ -449,6 +468,19 @@ class Balancer {
   }
 }
 
+/** The gateway's span of a response being answered, if it has one. */
+const spans = new WeakMap<http.ServerResponse, Span>();
+
+/** Ends the response's span with its status (once; later calls do nothing). */
+function endSpan(res: http.ServerResponse, status: number): void {
+  const span = spans.get(res);
+  if (!span) return;
+  spans.delete(res);
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
 /** Starts the gateway on `port` (0 = any free port) and host (default 127.0.0.1). */
 export async function startGateway(
   options: GatewayOptions & { port?: number; host?: string },
@@ -496,6 +528,27 @@ export async function startGateway(
         return;
       }
       const service = route.service;
+      const method = req.method ?? 'GET';
+      const parent = extractW3CHeaders(req.headers);
+      const span = options.tracer?.startSpan(
+        `${method} ${route.prefix}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': method,
+            'http.route': route.prefix,
+            'url.path': (req.url ?? '/').split('?')[0],
+            'ticketing.upstream': service,
+          },
+        },
+        parent,
+      );
+      const traceresponse = span && traceresponseOf(span.spanContext());
+      if (span) {
+        spans.set(res, span);
+        // A client that goes away mid-answer still ends the span.
+        res.on('close', () => endSpan(res, res.statusCode));
+      }
       const finish = (status: number) =>
         options.onRequest?.({
           method: req.method ?? 'GET',
@@ -521,6 +574,7 @@ export async function startGateway(
       const tried = new Set<string>();
       let current: http.ClientRequest | undefined;
       let currentTarget: Upstream | undefined;
+      if (span) injectW3CHeaders(trace.setSpan(parent, span), headers);
       let settled = false;
       let clientGone = false;
       const timer = setTimeout(() => {
@@ -591,7 +645,7 @@ export async function startGateway(
           res.writeHead(
             upstreamRes.statusCode ?? 502,
             upstreamRes.statusMessage,
-            responseHeaders(upstreamRes),
+            responseHeaders(upstreamRes, traceresponse),
           );
           upstreamRes.pipe(res);
           upstreamRes.on('error', () => res.destroy());

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { serviceNames as catalogServiceNames, type ServiceName } from '@ticketing/common';
 import { loadConfig, streamConfigSpec, streamSettingsFrom } from '@ticketing/common';
 import { ensureDatabase, freePort, lineSplitter } from '@ticketing/common/local';
+import { createTracerProvider, type Tracing } from '@ticketing/common/telemetry';
 import { gatewaySettingsFromEnv, startGateway, type Gateway } from './gateway';
 import { stdoutSink, type LogSink } from './log';
 import { startNats, type NatsHandle } from './nats';
@@ -325,12 +326,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   let postgres: PostgresHandle | undefined;
   let nats: NatsHandle | undefined;
   let gateway: Gateway | undefined;
+  let gatewayTracing: Tracing | undefined;
   const started: ProcessHandle[] = [];
 
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
       await gateway?.close();
+      await gatewayTracing?.shutdown().catch(() => undefined);
       await Promise.all(started.map((p) => p.stop()));
       await Promise.all([nats?.stop(), postgres?.stop()]);
       process.off('exit', killAll);
@@ -385,6 +388,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const resolvedGatewayPort = gatewayPort === 0 ? await freePort() : gatewayPort;
     const gatewayUrl = `http://127.0.0.1:${resolvedGatewayPort}`;
     const childEnv = baseChildEnv(env);
+    // Spans: to OTEL_EXPORTER_OTLP_ENDPOINT when set, else OTLP/JSON files in <data>/traces (npm run trace).
+    childEnv.TRACES_DIR = env.TRACES_DIR || path.join(dataDir, 'traces');
+    if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() !== 'true') {
+      gatewayTracing = createTracerProvider({ service: 'gateway', env: childEnv });
+    }
 
     // One process per replica: `orders`, or `orders-1`, `orders-2`, ... with several.
     const processes = serviceNames.flatMap((svc) =>
@@ -501,6 +509,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         log(
           `[gateway] ${service} at ${upstream.host}:${upstream.port} could not be connected to for ${url} (${error.message}): sent to another replica`,
         ),
+      tracer: gatewayTracing?.provider.getTracer('@ticketing/system/gateway'),
     });
     log(`[system] ready: ${gatewayUrl} (gateway) · data in ${dataDir}`);
 

@@ -9,6 +9,8 @@ export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
   ms: number;
+  /** The response's headers (none after a network error). */
+  headers: Headers;
 }
 
 export type { ErrorBody };
@@ -78,7 +80,7 @@ export class User {
       }
       const ms = performance.now() - started;
       this.observe?.({ route, method, status: res.status, ms });
-      return { status: res.status, body: parsed as T, ms };
+      return { status: res.status, body: parsed as T, ms, headers: res.headers };
     } catch (err) {
       const ms = performance.now() - started;
       const error =
@@ -86,7 +88,7 @@ export class User {
           ? `${err.name}: ${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}`
           : String(err);
       this.observe?.({ route, method, status: 0, ms, error });
-      return { status: 0, body: { errors: [{ message: error }] } as T, ms };
+      return { status: 0, body: { errors: [{ message: error }] } as T, ms, headers: new Headers() };
     }
   }
 

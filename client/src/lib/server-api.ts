@@ -6,6 +6,7 @@ import { headers } from 'next/headers';
 import { cache } from 'react';
 import { loadConfig } from './config';
 import { buildForwardHeaders, toResult, unreachableResult, type ApiResult } from './api-core';
+import { traceHeaders } from './trace-headers';
 import type { CurrentUser } from './types';
 
 export async function serverFetch<T>(
@@ -13,7 +14,7 @@ export async function serverFetch<T>(
   init: { method?: string; body?: unknown } = {},
 ): Promise<ApiResult<T>> {
   const config = loadConfig();
-  const forwarded = buildForwardHeaders(await headers());
+  const forwarded = { ...buildForwardHeaders(await headers()), ...traceHeaders() };
   if (init.body !== undefined) forwarded['content-type'] = 'application/json';
   try {
     const res = await fetch(`${config.apiBaseUrl}${path}`, {

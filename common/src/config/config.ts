@@ -186,6 +186,29 @@ export const serviceConfigSpec = defineConfig({
     default: 720,
     min: 0,
   },
+  // Tracing is started before the config is loaded (its instrumentations must patch http, express
+  // and pg as they load, see src/tracing.ts of each service); these are listed to be documented and
+  // validated at start like every other setting.
+  OTEL_SDK_DISABLED: {
+    doc: 'true: no tracing at all (no spans, no traceresponse)',
+    type: 'boolean',
+    optional: true,
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    doc: 'OTLP/HTTP collector the spans are sent to (e.g. http://otel-collector:4318); wins over TRACES_DIR',
+    type: 'url',
+    optional: true,
+  },
+  TRACES_DIR: {
+    doc: 'Without an OTLP endpoint: write spans as OTLP/JSON lines to <TRACES_DIR>/<service>.jsonl (npm start sets <DATA_DIR>/traces)',
+    optional: true,
+  },
+  TRACES_FILE_MAX_BYTES: {
+    doc: 'Size past which a trace file is rotated to <file>.1 (one kept)',
+    type: 'int',
+    default: 10485760,
+    min: 1,
+  },
 });
 
 /**

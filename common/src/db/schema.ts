@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -33,6 +34,11 @@ export const outbox = pgTable(
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** W3C trace context of the span that added the event (null outside a trace): the relay continues it. */
+    traceparent: text('traceparent'),
+    tracestate: text('tracestate'),
+    /** Added with a `notBefore` (a scheduled event): its trace is linked, not continued, when it is published. */
+    scheduled: boolean('scheduled').notNull().default(false),
   },
   (t) => [
     index('outbox_due_idx')
@@ -69,6 +75,8 @@ export const deadLetters = pgTable('dead_letters', {
   reason: text('reason').notNull(),
   deliveries: integer('deliveries').notNull(),
   streamSeq: integer('stream_seq'),
+  /** W3C trace context the message carried, so a dead letter leads to its trace. */
+  traceparent: text('traceparent'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 

@@ -8,6 +8,7 @@ import type { Metrics } from './metrics';
 import { notFoundHandler } from './not-found-handler';
 import { requestContext } from './request-context';
 import { securityHeaders } from './security-headers';
+import { traceResponse } from './trace-response';
 
 /** Options of `createApp`. */
 export interface CreateAppOptions {
@@ -41,6 +42,7 @@ export function createApp({
   // sending X-Forwarded-For, and walk around the per-address limits.
   app.set('trust proxy', 1);
 
+  app.use(traceResponse);
   app.use(securityHeaders);
   app.use(requestContext(logger));
   if (metrics) app.use(metrics.middleware);

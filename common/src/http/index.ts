@@ -2,6 +2,7 @@ export type { UserPayload } from './types';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
 export { requestContext } from './request-context';
 export { securityHeaders } from './security-headers';
+export { traceResponse } from './trace-response';
 export { errorHandler } from './error-handler';
 export { notFoundHandler } from './not-found-handler';
 export { idParam } from './id-param';

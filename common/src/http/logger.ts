@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { activeTraceIds } from '../telemetry/context';
 
 /** The structured logger every service and `common` module takes as a dependency. */
 export type Logger = pino.Logger;
@@ -27,7 +28,10 @@ const REDACT_PATHS = [
   '*.token',
 ];
 
-/** Creates a JSON pino logger with `service`, ISO timestamps and secret redaction. */
+/**
+ * Creates a JSON pino logger with `service`, ISO timestamps and secret redaction; a line written
+ * inside a trace carries `trace_id` and `span_id`.
+ */
 export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
@@ -36,6 +40,8 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     // Level as a word ("error") rather than a number, easier to read and query.
     formatters: { level: (label) => ({ level: label }) },
+    // A line written inside a trace names it, so a log line leads to its spans and back.
+    mixin: activeTraceIds,
   };
   return destination ? pino(options, destination) : pino(options);
 }

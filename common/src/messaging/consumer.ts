@@ -9,12 +9,15 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/nats-core';
+import { SpanKind, SpanStatusCode, context, trace, type Link } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable, type Database, type Tx } from '../db/database';
 import { deadLetters, inbox } from '../db/schema';
 import { contractFor, type EventData, type Subject } from '../events/catalog';
 import { validateEnvelope, type EventEnvelope } from '../events/contract';
+import { contextFromTraceparent, spanContextFromTraceparent } from '../telemetry/context';
 import { STREAM_NAME, isNotFound } from './nats';
+import { TRACE_LINK_HEADER } from './relay';
 import { NotYetApplicableError } from './versioning';
 
 /** What a handler gets besides the transaction and the event. */
@@ -68,6 +71,8 @@ export interface ConsumerSignals {
   deferred: [{ event: EventEnvelope; deliveryCount: number }];
   'dead-lettered': [{ eventId?: string; reason: string }];
 }
+
+const tracer = trace.getTracer('@ticketing/common/consumer');
 
 /** The durable consumer name of a service's subscription to a subject. */
 export function durableName(service: string, subject: string): string {
@@ -189,8 +194,39 @@ export class EventConsumer<S extends Subject = Subject> {
     return p.finally(() => this.inFlight.delete(p));
   }
 
-  /** Handles one message; never throws. */
+  /**
+   * Handles one message in a `process <subject>` span, a child of the publish span whose context the
+   * message carries (and linked to the trace a scheduled event was caused in); never throws.
+   */
   async process(m: JsMsg): Promise<void> {
+    const traceparent = m.headers?.get('traceparent') || undefined;
+    const parent = contextFromTraceparent(traceparent, m.headers?.get('tracestate'));
+    const origin = spanContextFromTraceparent(m.headers?.get(TRACE_LINK_HEADER));
+    const links: Link[] = origin ? [{ context: origin }] : [];
+    const span = tracer.startSpan(
+      `process ${m.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': m.subject,
+          'messaging.consumer.group.name': this.durable,
+          'messaging.message.delivery_count': m.info.deliveryCount,
+        },
+      },
+      parent,
+    );
+    try {
+      await context.with(trace.setSpan(parent, span), () => this.processInSpan(m, traceparent));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async processInSpan(m: JsMsg, traceparent: string | undefined): Promise<void> {
     // The ack timer restarts now, not when the message was buffered: a short ack_wait then only
     // bounds how long a crashed instance holds a message, not how long a queue may wait.
     m.working();
@@ -198,10 +234,11 @@ export class EventConsumer<S extends Subject = Subject> {
     const raw = m.string();
     const decoded = this.decode(raw, m.subject);
     if ('problem' in decoded) {
-      await this.deadLetter(m, raw, decoded.problem, decoded.eventId);
+      await this.deadLetter(m, raw, decoded.problem, decoded.eventId, traceparent);
       return;
     }
     const event = decoded.event;
+    trace.getActiveSpan()?.setAttribute('messaging.message.id', event.id);
     const log = this.log.child({ eventId: event.id });
     try {
       const applied = await this.options.db.transaction(async (tx) => {
@@ -225,7 +262,13 @@ export class EventConsumer<S extends Subject = Subject> {
     } catch (err) {
       if (err instanceof NotYetApplicableError) {
         if (deliveryCount >= this.maxVersionWaits) {
-          await this.deadLetter(m, raw, `waited ${deliveryCount} deliveries: ${err.message}`, event.id);
+          await this.deadLetter(
+            m,
+            raw,
+            `waited ${deliveryCount} deliveries: ${err.message}`,
+            event.id,
+            traceparent,
+          );
           return;
         }
         m.nak(Math.min(2_000, 25 * 2 ** Math.min(deliveryCount - 1, 10)));
@@ -234,9 +277,17 @@ export class EventConsumer<S extends Subject = Subject> {
       }
       const transient = isTransient(err);
       if (!transient && deliveryCount >= this.maxDeliveries) {
-        await this.deadLetter(m, raw, `failed after ${deliveryCount} deliveries: ${describe(err)}`, event.id);
+        await this.deadLetter(
+          m,
+          raw,
+          `failed after ${deliveryCount} deliveries: ${describe(err)}`,
+          event.id,
+          traceparent,
+        );
         return;
       }
+      trace.getActiveSpan()?.recordException(err as Error);
+      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: describe(err) });
       log.warn({ err, deliveryCount, transient }, 'event handler failed, will retry');
       m.nak(retryDelay(deliveryCount));
       this.events.emit('retry', { event, error: err, deliveryCount });
@@ -270,7 +321,14 @@ export class EventConsumer<S extends Subject = Subject> {
     return { event: envelope as EventEnvelope<S, EventData<S>> };
   }
 
-  private async deadLetter(m: JsMsg, raw: string, reason: string, eventId?: string): Promise<void> {
+  private async deadLetter(
+    m: JsMsg,
+    raw: string,
+    reason: string,
+    eventId?: string,
+    traceparent?: string,
+  ): Promise<void> {
+    trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: reason.slice(0, 200) });
     try {
       await this.options.db.insert(deadLetters).values({
         consumer: this.inboxName,
@@ -280,6 +338,7 @@ export class EventConsumer<S extends Subject = Subject> {
         reason: reason.slice(0, 2000),
         deliveries: m.info.deliveryCount,
         streamSeq: m.seq,
+        traceparent: traceparent ?? null,
       });
     } catch (err) {
       // Not recorded, so not terminated: it comes back and is dead-lettered once the database answers.

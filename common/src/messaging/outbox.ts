@@ -4,6 +4,7 @@ import type { Tx } from '../db/database';
 import { outbox as outboxTable } from '../db/schema';
 import { contractFor, type EventData, type Subject } from '../events/catalog';
 import type { EventEnvelope } from '../events/contract';
+import { activeTraceContext } from '../telemetry/context';
 
 /** The channel a commit with outbox rows notifies, to wake relays at once. */
 export const OUTBOX_CHANNEL = 'ticketing_outbox';
@@ -41,12 +42,17 @@ export const outbox = {
     if (problems.length > 0) throw new EventContractError(subject, problems);
     const id = options.id ?? crypto.randomUUID();
     const occurredAt = new Date();
+    // The span that caused the event: the relay's publish continues its trace.
+    const { traceparent, tracestate } = activeTraceContext();
     await tx.insert(outboxTable).values({
       id,
       subject,
       data,
       occurredAt,
       notBefore: options.notBefore ?? occurredAt,
+      traceparent: traceparent ?? null,
+      tracestate: tracestate ?? null,
+      scheduled: options.notBefore !== undefined,
     });
     // Delivered when the transaction commits, dropped if it rolls back; repeats in one transaction fold into one.
     await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);

@@ -1,7 +1,9 @@
 import { headers as natsHeaders } from '@nats-io/nats-core';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Link } from '@opentelemetry/api';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import { contextFromTraceparent, spanContextFromTraceparent } from '../telemetry/context';
 import { OUTBOX_CHANNEL } from './outbox';
 
 /** Options of an outbox relay. */
@@ -37,7 +39,15 @@ interface ClaimedRow {
   data: unknown;
   occurred_at: Date;
   attempts: number;
+  traceparent: string | null;
+  tracestate: string | null;
+  scheduled: boolean;
 }
+
+/** The header carrying the trace a scheduled event was caused in (its publish starts a new trace linked to it). */
+export const TRACE_LINK_HEADER = 'Ticketing-Trace-Link';
+
+const tracer = trace.getTracer('@ticketing/common/relay');
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -99,7 +109,7 @@ export class OutboxRelay {
     try {
       await client.query('begin');
       const { rows } = await client.query<ClaimedRow>(
-        `select id, subject, data, occurred_at, attempts from outbox
+        `select id, subject, data, occurred_at, attempts, traceparent, tracestate, scheduled from outbox
           where published_at is null and not_before <= now()
           order by seq limit $1 for update skip locked`,
         [this.batchSize],
@@ -187,13 +197,46 @@ export class OutboxRelay {
     });
     const h = natsHeaders();
     h.set('Content-Type', 'application/json');
-    // Retries go through the outbox (with backoff), not through the client.
-    await this.options.js.publish(row.subject, body, {
-      msgID: row.id,
-      headers: h,
-      timeout: this.publishTimeoutMs,
-      retries: 0,
-    });
+    // The publish continues the trace of the span that added the event, and the consumers continue
+    // the publish. A scheduled event (an expiry, 15 minutes on) is not a step of the request that
+    // scheduled it: it starts its own trace with a span link back, so that trace is not stretched
+    // over the wait, and the link travels in TRACE_LINK_HEADER for the consumers' spans too.
+    const origin = spanContextFromTraceparent(row.traceparent, row.tracestate);
+    const linked = row.scheduled && origin !== undefined;
+    const parent = linked ? ROOT_CONTEXT : contextFromTraceparent(row.traceparent, row.tracestate);
+    const links: Link[] = linked ? [{ context: origin }] : [];
+    const span = tracer.startSpan(
+      `publish ${row.subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        links,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': row.subject,
+          'messaging.message.id': row.id,
+        },
+      },
+      parent,
+    );
+    propagation.inject(trace.setSpan(parent, span), h, { set: (c, k, v) => c.set(k, v) });
+    if (linked) h.set(TRACE_LINK_HEADER, row.traceparent!);
+    try {
+      // Retries go through the outbox (with backoff), not through the client.
+      await this.options.js.publish(row.subject, body, {
+        msgID: row.id,
+        headers: h,
+        timeout: this.publishTimeoutMs,
+        retries: 0,
+      });
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   private async listen(): Promise<void> {

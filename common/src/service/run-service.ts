@@ -23,6 +23,7 @@ import { createMessagingMetrics } from '../messaging/metrics';
 import { connectNats, requireStream } from '../messaging/nats';
 import { OutboxRelay } from '../messaging/relay';
 import { serviceCatalog, type ServiceDeclaration } from '../services/catalog';
+import { flushTracing } from '../telemetry/tracing';
 
 /** What the `dependencies` hook of a service receives: the validated config, the database, the logger. */
 export interface BaseDeps<C = ServiceConfig> {
@@ -161,7 +162,10 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
   def.checkConfig?.(config);
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
-  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  // The last thing stop() does: the spans of the shutdown itself get out before the process exits.
+  const closers: { name: string; close: () => Promise<unknown> }[] = [
+    { name: 'tracing', close: () => flushTracing() },
+  ];
   let shuttingDown = false;
 
   try {

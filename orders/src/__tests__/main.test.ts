@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { runMain } from '@ticketing/common/testing';
 
@@ -29,5 +30,17 @@ describe('src/main.ts', () => {
 
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/EXPIRATION_WINDOW_SECONDS must be an integer/);
+  });
+
+  it('exits non-zero naming TRACES_FILE_MAX_BYTES when it is not a positive integer', async () => {
+    const { code, stderr } = await runMain(serviceDir, {
+      ...unreachable,
+      JWT_KEY: 'k'.repeat(32),
+      TRACES_DIR: path.join(os.tmpdir(), 'orders-main-test-traces'),
+      TRACES_FILE_MAX_BYTES: '10MB',
+    });
+
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/^orders: Invalid configuration: TRACES_FILE_MAX_BYTES must be an integer/m);
   });
 });

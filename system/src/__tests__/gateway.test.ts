@@ -1,9 +1,14 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createTracerProvider, type Tracing } from '@ticketing/common/telemetry';
 import { startGateway, type Gateway } from '../gateway';
 import { loadRoutes, matchRoute, type Route } from '../routes';
+import { readSpans } from '../traces';
 
 interface Seen {
   method?: string;
@@ -590,6 +595,73 @@ describe("the gateway's kept-alive upstream connections", () => {
     expect([first.status, second.status]).toEqual([200, 502]);
     expect(await second.json()).toEqual({ errors: [{ message: 'Service unavailable' }] });
     expect(received).toEqual(Array(2).fill('POST /api/orders HTTP/1.1'));
+  });
+});
+
+describe('the gateway with tracing', () => {
+  let tickets: Awaited<ReturnType<typeof upstream>>;
+  let gateway: Gateway;
+  let tracing: Tracing;
+  let tracesDir: string;
+  let deadPort: number;
+
+  beforeAll(async () => {
+    tracesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-traces-'));
+    tracing = createTracerProvider({ service: 'gateway', env: { TRACES_DIR: tracesDir } });
+    tickets = await upstream('tickets');
+    deadPort = await closedPort();
+    gateway = await startGateway({
+      routes,
+      port: 0,
+      upstream: (service) =>
+        service === 'tickets'
+          ? { host: '127.0.0.1', port: tickets.port }
+          : { host: '127.0.0.1', port: deadPort },
+      tracer: tracing.provider.getTracer('gateway'),
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await tickets?.close();
+    await tracing?.shutdown();
+    fs.rmSync(tracesDir, { recursive: true, force: true });
+  });
+
+  it("continues the caller's trace: answers with a traceresponse naming its span, and sends that span upstream as traceparent", async () => {
+    const callerTrace = crypto.randomBytes(16).toString('hex');
+    const callerSpan = crypto.randomBytes(8).toString('hex');
+
+    const res = await fetch(`${gateway.url}/api/tickets/42`, {
+      headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+    });
+    await res.text();
+
+    const [, traceId, spanId] = (res.headers.get('traceresponse') ?? '').split('-');
+    expect(traceId).toBe(callerTrace);
+    expect(tickets.seen.at(-1)?.headers.traceparent).toBe(`00-${callerTrace}-${spanId}-01`);
+    await tracing.flush();
+    const span = readSpans(tracesDir).find((s) => s.spanId === spanId);
+    expect(span).toMatchObject({
+      service: 'gateway',
+      name: 'GET /api/tickets',
+      kind: 2,
+      traceId: callerTrace,
+      parentSpanId: callerSpan,
+      attributes: { 'http.route': '/api/tickets', 'http.response.status_code': 200 },
+    });
+  });
+
+  it('answers its own 502 with a traceresponse too, and records the span as an error', async () => {
+    const res = await fetch(`${gateway.url}/api/orders`);
+    await res.text();
+
+    expect(res.status).toBe(502);
+    const [, , spanId] = (res.headers.get('traceresponse') ?? '').split('-');
+    await tracing.flush();
+    const span = readSpans(tracesDir).find((s) => s.spanId === spanId);
+    expect(span).toMatchObject({ name: 'GET /api/orders', status: 2 });
+    expect(span?.attributes['http.response.status_code']).toBe(502);
   });
 });
 

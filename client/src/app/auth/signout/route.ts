@@ -7,6 +7,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { buildForwardHeaders } from '@/lib/api-core';
 import { loadConfig } from '@/lib/config';
+import { traceHeaders } from '@/lib/trace-headers';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,7 +19,11 @@ async function signOut(request: NextRequest): Promise<NextResponse> {
   try {
     const res = await fetch(`${config.apiBaseUrl}/api/users/signout`, {
       method: 'POST',
-      headers: { ...buildForwardHeaders(request.headers), 'content-type': 'application/json' },
+      headers: {
+        ...buildForwardHeaders(request.headers),
+        ...traceHeaders(),
+        'content-type': 'application/json',
+      },
       body: '{}',
       cache: 'no-store',
       signal: AbortSignal.timeout(config.apiTimeoutMs),

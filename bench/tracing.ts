@@ -1,0 +1,144 @@
+/**
+ * What tracing costs the whole system: `npm run load` throughput with tracing on (as `npm start`
+ * runs it: every span of every service and of the gateway written to `<data>/traces/*.jsonl`)
+ * against tracing off (OTEL_SDK_DISABLED=true).
+ *
+ *   npm run build && npx tsx bench/tracing.ts [--seconds 30] [--concurrency 20] [--rounds 3]
+ *
+ * Side by side: each round boots two systems, one with tracing and one without, each with its own
+ * load generator in its own process, and runs both loads at the same time. Whatever else the
+ * machine is doing then weighs on both alike, which sequential runs on a shared machine cannot
+ * promise. The figure is tracing on / off of the requests/s summed over the rounds; the bar is 0.9.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { runLoad } from '../system/src/load';
+import { startSystem } from '../system/src/system';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SECONDS = arg('--seconds', 30);
+const CONCURRENCY = arg('--concurrency', 20);
+const ROUNDS = arg('--rounds', 3);
+
+interface Result {
+  tracing: boolean;
+  requests: number;
+  seconds: number;
+  purchases: number;
+  errors: number;
+  p99: Record<string, number>;
+}
+
+/** Child: boots one system, says `ready`, runs the load when told `go`, sends its result back. */
+async function child(tracing: boolean): Promise<void> {
+  const go = new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const system = await startSystem({
+    ephemeral: true,
+    gatewayPort: 0,
+    gatewayHost: '127.0.0.1',
+    client: false,
+    durablePostgres: true,
+    env: { ...process.env, SCRYPT_N: '1024', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: String(!tracing) },
+    log: () => undefined,
+  });
+  // The parent went away: stop the system rather than leave it running.
+  process.once('disconnect', () => void system.stop().finally(() => process.exit(1)));
+  try {
+    process.send!('ready');
+    await go;
+    const report = await runLoad({
+      url: system.gatewayUrl,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      print: () => undefined,
+    });
+    const result: Result = {
+      tracing,
+      requests: report.requests,
+      seconds: report.seconds,
+      purchases: report.purchases,
+      errors: report.errors,
+      p99: Object.fromEntries(report.routes.map((r) => [r.route, r.p99])),
+    };
+    process.send!(result);
+  } finally {
+    await system.stop();
+  }
+  process.exit(0);
+}
+
+function startChild(tracing: boolean): { proc: ChildProcess; ready: Promise<void>; result: Promise<Result> } {
+  // npm's variables (npx) stay here: tsx started under them in a child did not get going.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+  const proc = spawn(
+    process.execPath,
+    [require.resolve('tsx/cli'), __filename, ...args, '--child', tracing ? 'on' : 'off'],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env },
+  );
+  let readyResolve!: () => void;
+  let resultResolve!: (r: Result) => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  const result = new Promise<Result>((resolve, reject) => {
+    resultResolve = resolve;
+    proc.once('exit', (code) => reject(new Error(`tracing ${tracing ? 'on' : 'off'} run exited ${code}`)));
+  });
+  proc.on('message', (m: unknown) => {
+    if (m === 'ready') readyResolve();
+    else resultResolve(m as Result);
+  });
+  return { proc, ready, result };
+}
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate which one boots first.
+    const order = r % 2 === 0 ? [false, true] : [true, false];
+    const runs = order.map((tracing) => startChild(tracing));
+    await Promise.all(runs.map((run) => run.ready));
+    for (const run of runs) run.proc.send('go');
+    const round = await Promise.all(runs.map((run) => run.result));
+    await Promise.all(runs.map((run) => (run.proc.exitCode === null ? once(run.proc, 'exit') : undefined)));
+    round.sort((a) => (a.tracing ? 1 : -1));
+    results.push(...round);
+    const [off, on] = round as [Result, Result];
+    process.stdout.write(
+      `round ${r + 1}: off ${(off.requests / off.seconds).toFixed(1)} requests/s, on ${(on.requests / on.seconds).toFixed(1)} requests/s, ratio ${(on.requests / on.seconds / (off.requests / off.seconds)).toFixed(3)}, errors ${off.errors}/${on.errors}\n`,
+    );
+  }
+  const side = (tracing: boolean) => results.filter((r) => r.tracing === tracing);
+  const sum = (list: Result[], f: (r: Result) => number) => list.reduce((a, r) => a + f(r), 0);
+  const rate = (list: Result[], f: (r: Result) => number) => sum(list, f) / sum(list, (r) => r.seconds);
+  const worstP99 = (list: Result[], route: string) => Math.max(...list.map((r) => r.p99[route] ?? 0));
+  const off = side(false);
+  const on = side(true);
+  const ratio = rate(on, (r) => r.requests) / rate(off, (r) => r.requests);
+  process.stdout.write(
+    [
+      '',
+      `| ${ROUNDS} rounds × ${SECONDS} s, ${CONCURRENCY} users each, both systems at once | tracing off | tracing on (files) |`,
+      '| --- | --- | --- |',
+      `| requests/s | ${rate(off, (r) => r.requests).toFixed(1)} | ${rate(on, (r) => r.requests).toFixed(1)} |`,
+      `| purchases/s | ${rate(off, (r) => r.purchases).toFixed(2)} | ${rate(on, (r) => r.purchases).toFixed(2)} |`,
+      `| errors | ${sum(off, (r) => r.errors)} | ${sum(on, (r) => r.errors)} |`,
+      ...['POST /api/orders', 'GET /api/tickets', 'POST /api/payments'].map(
+        (route) =>
+          `| p99 ${route} (ms, worst round) | ${worstP99(off, route).toFixed(0)} | ${worstP99(on, route).toFixed(0)} |`,
+      ),
+      '',
+      `throughput with tracing on / off: ${ratio.toFixed(3)} (bar: >= 0.9)`,
+      '',
+    ].join('\n'),
+  );
+  process.exitCode = ratio >= 0.9 && results.every((r) => r.errors === 0) ? 0 : 1;
+}
+
+const childFlag = args.indexOf('--child');
+(childFlag >= 0 ? child(args[childFlag + 1] === 'on') : main()).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
