@@ -21,4 +21,5 @@ export * from './messaging/nats-auth';
 export * from './messaging/versioning';
 export * from './messaging/metrics';
 export * from './service/run-service';
+export * from './service/periodic-job';
 export * from './services/catalog';

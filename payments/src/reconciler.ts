@@ -1,4 +1,4 @@
-import type { Database, Logger, Stoppable } from '@ticketing/common';
+import { startPeriodicJob, type Database, type Logger, type Stoppable } from '@ticketing/common';
 import { reconcileStaleAttempts } from './domain/reconcile';
 import type { PaymentProvider } from './providers';
 
@@ -18,34 +18,13 @@ export interface ReconcilerOptions {
  * flight has finished the attempt in hand (it claims no more).
  */
 export function startReconciler({ db, provider, logger, intervalMs }: ReconcilerOptions): Stoppable {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> | undefined;
-
-  const runRound = async () => {
-    try {
-      const result = await reconcileStaleAttempts(db, provider, logger, { shouldStop: () => stopped });
+  return startPeriodicJob({
+    name: 'reconcile',
+    logger,
+    intervalMs,
+    round: async (shouldStop) => {
+      const result = await reconcileStaleAttempts(db, provider, logger, { shouldStop });
       if (result.settled + result.failed > 0) logger.info(result, 'reconcile round done');
-    } catch (err) {
-      logger.warn({ err }, 'reconcile round failed');
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      round = runRound().finally(() => {
-        round = undefined;
-        schedule();
-      });
-    }, intervalMs);
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await round;
     },
-  };
+  });
 }

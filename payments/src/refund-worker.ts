@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Database, Logger, Stoppable } from '@ticketing/common';
+import { startPeriodicJob, type Database, type Logger, type Stoppable } from '@ticketing/common';
 import {
   pendingRefundFigures,
   workOffDueRefunds,
@@ -79,39 +79,14 @@ function registerRefundMetrics(registry: Registry, db: Database, warnAfterMs: nu
 export function startRefundWorker(options: RefundWorkerOptions): Stoppable {
   const { db, provider, logger, intervalMs, policy, warnAfterMs } = options;
   const attempts = options.registry && registerRefundMetrics(options.registry, db, warnAfterMs, logger);
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> | undefined;
-
-  const runRound = async () => {
-    try {
-      const result = await workOffDueRefunds(db, provider, logger, {
-        policy,
-        warnAfterMs,
-        shouldStop: () => stopped,
-      });
+  return startPeriodicJob({
+    name: 'refund',
+    logger,
+    intervalMs,
+    round: async (shouldStop) => {
+      const result = await workOffDueRefunds(db, provider, logger, { policy, warnAfterMs, shouldStop });
       attempts?.inc({ outcome: 'refunded' }, result.refunded);
       attempts?.inc({ outcome: 'failed' }, result.failed);
-    } catch (err) {
-      logger.warn({ err }, 'refund round failed');
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      round = runRound().finally(() => {
-        round = undefined;
-        schedule();
-      });
-    }, intervalMs);
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await round;
     },
-  };
+  });
 }

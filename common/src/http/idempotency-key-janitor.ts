@@ -1,5 +1,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { deleteInBatches } from '../db/delete-in-batches';
+import { startPeriodicJob } from '../service/periodic-job';
+import type { Stoppable } from '../service/run-service';
 
 /** Options of an idempotency-key janitor. */
 export interface IdempotencyKeyJanitorOptions {
@@ -16,48 +19,35 @@ export interface IdempotencyKeyJanitorOptions {
  * when each was stored). Lookups ignore expired keys already; this only keeps the table small.
  */
 export class IdempotencyKeyJanitor {
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<unknown>;
-  private readonly intervalMs: number;
-  private readonly batchSize: number;
+  private job?: Stoppable;
 
-  constructor(private readonly options: IdempotencyKeyJanitorOptions) {
-    this.intervalMs = options.intervalMs ?? 60_000;
-    this.batchSize = options.batchSize ?? 5_000;
-  }
+  constructor(private readonly options: IdempotencyKeyJanitorOptions) {}
 
   /** Sweeps now, then every `intervalMs`, until `stop`. */
   start(): void {
-    if (this.timer) return;
-    const sweep = () => {
-      this.sweeping = this.cleanup().catch((err: unknown) =>
-        this.options.logger.warn({ err }, 'idempotency key cleanup failed, will retry'),
-      );
-    };
-    this.timer = setInterval(sweep, this.intervalMs);
-    this.timer.unref();
-    sweep();
+    this.job ??= startPeriodicJob({
+      name: 'idempotency key cleanup',
+      logger: this.options.logger,
+      intervalMs: this.options.intervalMs ?? 60_000,
+      immediately: true,
+      round: async () => void (await this.cleanup()),
+    });
   }
 
   /** Stops sweeping; waits for a sweep in flight. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.sweeping;
+    await this.job?.stop();
+    this.job = undefined;
   }
 
   /** Deletes every expired key; returns how many. */
-  async cleanup(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const r = await this.options.pool.query(
-        `delete from idempotency_keys where ctid in (select ctid from idempotency_keys
-           where expires_at <= now() limit $1)`,
-        [this.batchSize],
-      );
-      const n = r.rowCount ?? 0;
-      total += n;
-      if (n < this.batchSize) return total;
-    }
+  cleanup(): Promise<number> {
+    return deleteInBatches(
+      this.options.pool,
+      'idempotency_keys',
+      'expires_at <= now()',
+      [],
+      this.options.batchSize,
+    );
   }
 }

@@ -1,5 +1,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { deleteInBatches } from '../db/delete-in-batches';
+import { startPeriodicJob } from '../service/periodic-job';
+import type { Stoppable } from '../service/run-service';
 
 /** Options of an inbox janitor. */
 export interface InboxJanitorOptions {
@@ -21,49 +24,37 @@ export interface InboxJanitorOptions {
  * harmless, so it is pruned by the side that reads it, on its own schedule, and never by the relay.
  */
 export class InboxJanitor {
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<unknown>;
-  private readonly intervalMs: number;
-  private readonly batchSize: number;
+  private job?: Stoppable;
 
-  constructor(private readonly options: InboxJanitorOptions) {
-    this.intervalMs = options.intervalMs ?? 60_000;
-    this.batchSize = options.batchSize ?? 5_000;
-  }
+  constructor(private readonly options: InboxJanitorOptions) {}
 
   /** Sweeps now, then every `intervalMs`, until `stop`. Does nothing when retention is 0. */
   start(): void {
-    if (this.timer || this.options.retentionMs <= 0) return;
-    const sweep = () => {
-      this.sweeping = this.cleanup().catch((err: unknown) =>
-        this.options.logger.warn({ err }, 'inbox cleanup failed, will retry'),
-      );
-    };
-    this.timer = setInterval(sweep, this.intervalMs);
-    this.timer.unref();
-    sweep();
+    if (this.options.retentionMs <= 0) return;
+    this.job ??= startPeriodicJob({
+      name: 'inbox cleanup',
+      logger: this.options.logger,
+      intervalMs: this.options.intervalMs ?? 60_000,
+      immediately: true,
+      round: async () => void (await this.cleanup()),
+    });
   }
 
   /** Stops sweeping; waits for a sweep in flight. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.sweeping;
+    await this.job?.stop();
+    this.job = undefined;
   }
 
   /** Deletes every inbox row processed longer than `retentionMs` ago; returns how many. */
   async cleanup(): Promise<number> {
     if (this.options.retentionMs <= 0) return 0;
-    let total = 0;
-    for (;;) {
-      const r = await this.options.pool.query(
-        `delete from inbox where ctid in (select ctid from inbox
-           where processed_at < now() - make_interval(secs => $1::double precision / 1000) limit $2)`,
-        [this.options.retentionMs, this.batchSize],
-      );
-      const n = r.rowCount ?? 0;
-      total += n;
-      if (n < this.batchSize) return total;
-    }
+    return deleteInBatches(
+      this.options.pool,
+      'inbox',
+      'processed_at < now() - make_interval(secs => $1::double precision / 1000)',
+      [this.options.retentionMs],
+      this.options.batchSize,
+    );
   }
 }
