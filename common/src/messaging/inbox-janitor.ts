@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { deleteInBatches } from '../db/delete-in-batches';
-import { startPeriodicJob } from '../service/periodic-job';
-import type { Stoppable } from '../service/run-service';
+import { startPeriodicJob, type Stoppable } from '../service/periodic-job';
 
 /** Options of an inbox janitor. */
 export interface InboxJanitorOptions {

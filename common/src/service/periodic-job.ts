@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
-import type { Stoppable } from './run-service';
+
+/** Something started alongside a service and stopped before NATS and the pool close. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
 
 export interface PeriodicJobOptions {
   /** Names the job in its log lines (`refund round failed`). */

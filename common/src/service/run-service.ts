@@ -14,6 +14,7 @@ import {
 import { createDatabase, type Database } from '../db/database';
 import { migrateDatabase } from '../db/migrate';
 import { createLogger, type Logger } from '../http/logger';
+import type { Stoppable } from './periodic-job';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
 import { IdempotencyKeyJanitor } from '../http/idempotency-key-janitor';
@@ -44,11 +45,6 @@ export interface RouteContext<C = ServiceConfig, D = undefined> extends BaseDeps
 export interface AppDeps<C = ServiceConfig, D = undefined> extends RouteContext<C, D> {
   metrics?: Metrics;
   health?: HealthOptions;
-}
-
-/** Something started alongside the service and stopped before NATS and the pool close. */
-export interface Stoppable {
-  stop(): Promise<void>;
 }
 
 /** A service: its name, config, migrations, app and consumers. `main.ts` passes one to `runService`. */
