@@ -30,7 +30,7 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*/jest.global-setup.ts', 'bench/*.ts'] },
+        projectService: { allowDefaultProject: ['*/jest.global-setup.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
