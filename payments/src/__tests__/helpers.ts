@@ -7,7 +7,8 @@ import {
   type Database,
   type OrderCreatedData,
 } from '@ticketing/common';
-import { sessionCookie } from '@ticketing/common/testing';
+import { publishTestEvent, sessionCookie, waitFor } from '@ticketing/common/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
 import request from 'supertest';
 import { buildApp } from '../app';
 import { configSpec, type Config } from '../config';
@@ -88,4 +89,34 @@ export function orderCreatedData(overrides: Partial<OrderCreatedData> = {}): Ord
     ticket: { id: crypto.randomUUID(), price: 19.99 },
     ...overrides,
   };
+}
+
+/**
+ * Publishes order.created as orders would (on `ordersNc`, a connection as the orders user) and
+ * waits until payments' replica holds the order; returns the ids, the buyer's included.
+ */
+export async function announceOrder(
+  ordersNc: NatsConnection,
+  db: Database,
+  { price = 12.5, expiresInMs = 60_000 }: { price?: number; expiresInMs?: number } = {},
+): Promise<{ orderId: string; userId: string; ticketId: string }> {
+  const ids = { orderId: crypto.randomUUID(), userId: crypto.randomUUID(), ticketId: crypto.randomUUID() };
+  await publishTestEvent(ordersNc, 'order.created', {
+    id: ids.orderId,
+    version: 0,
+    status: 'created',
+    userId: ids.userId,
+    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+    ticket: { id: ids.ticketId, price },
+  });
+  await waitFor(
+    () =>
+      db
+        .select()
+        .from(orders)
+        .where(eq(orders.id, ids.orderId))
+        .then((r) => r[0]),
+    { what: 'the replica' },
+  );
+  return ids;
 }

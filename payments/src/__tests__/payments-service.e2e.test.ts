@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { jetstream } from '@nats-io/jetstream';
@@ -14,7 +13,7 @@ import {
 } from '@ticketing/common/testing';
 import { orders, payments } from '../db/schema';
 import { paymentsService } from '../service';
-import { buildOrder, jwtKey } from './helpers';
+import { announceOrder, buildOrder, jwtKey } from './helpers';
 
 let db: TestDatabase;
 let nats: NatsServerHandle;
@@ -49,25 +48,7 @@ afterAll(async () => {
 
 describe('payments service', () => {
   it('takes a payment for an order it learned from order.created and publishes payment.created', async () => {
-    const userId = crypto.randomUUID();
-    const orderId = crypto.randomUUID();
-    await publishTestEvent(ordersNc, 'order.created', {
-      id: orderId,
-      version: 0,
-      status: 'created',
-      userId,
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      ticket: { id: crypto.randomUUID(), price: 12.5 },
-    });
-    await waitFor(
-      () =>
-        db.db
-          .select()
-          .from(orders)
-          .where(eq(orders.id, orderId))
-          .then((r) => r[0]),
-      { what: 'the replica' },
-    );
+    const { orderId, userId } = await announceOrder(ordersNc, db.db);
 
     const res = await request(service.url)
       .post('/api/payments')
@@ -84,26 +65,7 @@ describe('payments service', () => {
     await reader.delete();
   });
   it('refunds the payment through the provider that charged it when order.cancelled comes after it', async () => {
-    const userId = crypto.randomUUID();
-    const orderId = crypto.randomUUID();
-    const ticketId = crypto.randomUUID();
-    await publishTestEvent(ordersNc, 'order.created', {
-      id: orderId,
-      version: 0,
-      status: 'created',
-      userId,
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      ticket: { id: ticketId, price: 12.5 },
-    });
-    await waitFor(
-      () =>
-        db.db
-          .select()
-          .from(orders)
-          .where(eq(orders.id, orderId))
-          .then((r) => r[0]),
-      { what: 'the replica' },
-    );
+    const { orderId, userId, ticketId } = await announceOrder(ordersNc, db.db);
     const paid = await request(service.url)
       .post('/api/payments')
       .set('Cookie', sessionCookie(jwtKey, { id: userId }))

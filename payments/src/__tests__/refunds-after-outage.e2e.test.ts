@@ -4,7 +4,6 @@
  * which the test tells to refuse refunds or to lose its answers; payments is killed with SIGKILL
  * in between.
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,7 +20,7 @@ import {
 } from '@ticketing/common/testing';
 import { orders, payments, refunds } from '../db/schema';
 import { startFakeStripe, type FakeStripeServer } from './fake-stripe-server';
-import { jwtKey } from './helpers';
+import { announceOrder, jwtKey } from './helpers';
 
 const serviceDir = path.join(__dirname, '..', '..');
 let db: TestDatabase;
@@ -72,28 +71,10 @@ async function startPayments(env: Record<string, string> = {}): Promise<{ main: 
 
 /** An order the replica learned from order.created, paid through POST /api/payments. */
 async function paidOrder(url: string) {
-  const userId = crypto.randomUUID();
-  const orderId = crypto.randomUUID();
-  const ticketId = crypto.randomUUID();
-  await publishTestEvent(ordersNc, 'order.created', {
-    id: orderId,
-    version: 0,
-    status: 'created',
-    userId,
-    expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
-    ticket: { id: ticketId, price: 25 },
+  const { orderId, userId, ticketId } = await announceOrder(ordersNc, db.db, {
+    price: 25,
+    expiresInMs: 5 * 60_000,
   });
-  await waitFor(
-    () =>
-      db.db
-        .select()
-        .from(orders)
-        .where(eq(orders.id, orderId))
-        .then((r) => r[0]),
-    {
-      what: 'the replica',
-    },
-  );
   const res = await fetch(`${url}/api/payments`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Cookie: sessionCookie(jwtKey, { id: userId }) },
