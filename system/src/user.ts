@@ -92,6 +92,18 @@ export class User {
     }
   }
 
+  /**
+   * The same signed-in user, its requests reported to `observe` instead (the load generator times
+   * each arrival's requests apart).
+   */
+  withObserver(observe: (r: RequestRecord) => void): User {
+    const view = new User(this.baseUrl, observe);
+    view.cookie = this.cookie;
+    view.id = this.id;
+    view.email = this.email;
+    return view;
+  }
+
   async signUp(email = uniqueEmail()): Promise<this> {
     const res = await this.postSignUp(email);
     if (res.status !== 201)
