@@ -9,9 +9,13 @@
  * load generator in its own process, and runs both loads at the same time. Whatever else the
  * machine is doing then weighs on both alike, which sequential runs on a shared machine cannot
  * promise. The figure is tracing on / off of the requests/s summed over the rounds; the bar is 0.9.
+ * Beside it, the CPU time each system spent per request during the load (from /proc, Linux): what
+ * tracing costs in work, which depends less on how busy the machine is than throughput does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
 import { runLoad } from '../system/src/load';
 import { startSystem } from '../system/src/system';
 
@@ -24,6 +28,10 @@ const SECONDS = arg('--seconds', 30);
 const CONCURRENCY = arg('--concurrency', 20);
 const ROUNDS = arg('--rounds', 3);
 
+/** Where a system's CPU time goes: its five services, this process (gateway and load generator), the rest. */
+const CPU_GROUPS = ['services', 'gateway + load', 'postgres + nats'] as const;
+type CpuGroup = (typeof CPU_GROUPS)[number];
+
 interface Result {
   tracing: boolean;
   requests: number;
@@ -31,6 +39,56 @@ interface Result {
   purchases: number;
   errors: number;
   p99: Record<string, number>;
+  /** CPU milliseconds used during the load, by group. */
+  cpuMs: Record<CpuGroup, number>;
+}
+
+/** /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s (USER_HZ) on Linux. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, ms) the process has used so far; 0 once it is gone. */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every process below `pid` (PostgreSQL's backends included). */
+function descendantsOf(pid: number): number[] {
+  let children: number[];
+  try {
+    children = fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+/** CPU time so far of every process of the system, by pid (this process as pid 0). */
+function cpuSnapshot(): Map<number, number> {
+  const own = process.cpuUsage();
+  const snapshot = new Map([[0, (own.user + own.system) / 1000]]);
+  for (const pid of descendantsOf(process.pid)) snapshot.set(pid, cpuMsOf(pid));
+  return snapshot;
+}
+
+/** CPU milliseconds used between two snapshots, by group (a process started in between counts from 0). */
+function cpuUsedBetween(before: Map<number, number>, after: Map<number, number>, services: Set<number>) {
+  const used: Record<CpuGroup, number> = { services: 0, 'gateway + load': 0, 'postgres + nats': 0 };
+  for (const [pid, ms] of after) {
+    const group: CpuGroup = pid === 0 ? 'gateway + load' : services.has(pid) ? 'services' : 'postgres + nats';
+    used[group] += ms - (before.get(pid) ?? 0);
+  }
+  return used;
 }
 
 /** Child: boots one system, says `ready`, runs the load when told `go`, sends its result back. */
@@ -50,12 +108,17 @@ async function child(tracing: boolean): Promise<void> {
   try {
     process.send!('ready');
     await go;
+    const services = new Set(Object.values(system.services).map((s) => s.pid));
+    let before = cpuSnapshot();
     const report = await runLoad({
       url: system.gatewayUrl,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
       print: () => undefined,
+      // From the measured run's start: sign-up and warm-up are not the load.
+      onStart: () => (before = cpuSnapshot()),
     });
+    const cpuMs = cpuUsedBetween(before, cpuSnapshot(), services);
     const result: Result = {
       tracing,
       requests: report.requests,
@@ -63,6 +126,7 @@ async function child(tracing: boolean): Promise<void> {
       purchases: report.purchases,
       errors: report.errors,
       p99: Object.fromEntries(report.routes.map((r) => [r.route, r.p99])),
+      cpuMs,
     };
     process.send!(result);
   } finally {
@@ -93,6 +157,13 @@ function startChild(tracing: boolean): { proc: ChildProcess; ready: Promise<void
   return { proc, ready, result };
 }
 
+/** CPU milliseconds per request over the rounds given, of one group or all. */
+function cpuPerRequest(list: Result[], group?: CpuGroup): number {
+  const groups: readonly CpuGroup[] = group ? [group] : CPU_GROUPS;
+  const ms = list.reduce((a, r) => a + groups.reduce((b, g) => b + r.cpuMs[g], 0), 0);
+  return ms / list.reduce((a, r) => a + r.requests, 0);
+}
+
 async function main(): Promise<void> {
   const results: Result[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -107,13 +178,15 @@ async function main(): Promise<void> {
     results.push(...round);
     const [off, on] = round as [Result, Result];
     process.stdout.write(
-      `round ${r + 1}: off ${(off.requests / off.seconds).toFixed(1)} requests/s, on ${(on.requests / on.seconds).toFixed(1)} requests/s, ratio ${(on.requests / on.seconds / (off.requests / off.seconds)).toFixed(3)}, errors ${off.errors}/${on.errors}\n`,
+      `round ${r + 1}: off ${(off.requests / off.seconds).toFixed(1)} requests/s, on ${(on.requests / on.seconds).toFixed(1)} requests/s, ratio ${(on.requests / on.seconds / (off.requests / off.seconds)).toFixed(3)}, CPU ms/request ${cpuPerRequest([off]).toFixed(2)}/${cpuPerRequest([on]).toFixed(2)}, errors ${off.errors}/${on.errors}, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
     );
   }
   const side = (tracing: boolean) => results.filter((r) => r.tracing === tracing);
   const sum = (list: Result[], f: (r: Result) => number) => list.reduce((a, r) => a + f(r), 0);
   const rate = (list: Result[], f: (r: Result) => number) => sum(list, f) / sum(list, (r) => r.seconds);
   const worstP99 = (list: Result[], route: string) => Math.max(...list.map((r) => r.p99[route] ?? 0));
+  const cpuRow = (group: CpuGroup) =>
+    `| CPU ms per request: ${group} | ${cpuPerRequest(off, group).toFixed(2)} | ${cpuPerRequest(on, group).toFixed(2)} |`;
   const off = side(false);
   const on = side(true);
   const ratio = rate(on, (r) => r.requests) / rate(off, (r) => r.requests);
@@ -129,8 +202,11 @@ async function main(): Promise<void> {
         (route) =>
           `| p99 ${route} (ms, worst round) | ${worstP99(off, route).toFixed(0)} | ${worstP99(on, route).toFixed(0)} |`,
       ),
+      ...CPU_GROUPS.map(cpuRow),
+      `| CPU ms per request: all | ${cpuPerRequest(off).toFixed(2)} | ${cpuPerRequest(on).toFixed(2)} |`,
       '',
       `throughput with tracing on / off: ${ratio.toFixed(3)} (bar: >= 0.9)`,
+      `CPU per request with tracing off / on: ${(cpuPerRequest(off) / cpuPerRequest(on)).toFixed(3)}`,
       '',
     ].join('\n'),
   );
