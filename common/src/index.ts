@@ -8,6 +8,7 @@ export * from './http';
 export * from './config/config';
 export * from './db/database';
 export * from './db/migrate';
+export * from './db/prepared';
 export * as messagingTables from './db/schema';
 export * from './events';
 export * from './api/resources';

@@ -221,9 +221,13 @@ const errorBody = (message: string) => JSON.stringify({ errors: [{ message }] })
 const UNAVAILABLE = 'Service unavailable';
 const TIMEOUT = 'Gateway timeout';
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  // Nearly every message says `keep-alive` or `close` or nothing: hop-by-hop already, nothing to add.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return NO_TOKENS;
   return new Set(
-    (Array.isArray(value) ? value.join(',') : (value ?? ''))
+    (Array.isArray(value) ? value.join(',') : value)
       .split(',')
       .map((t) => t.trim().toLowerCase())
       .filter(Boolean),
@@ -257,7 +261,8 @@ function forwardedHeaders(
 ): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
   const named = connectionTokens(req.headers.connection);
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const name in req.headers) {
+    const value = req.headers[name];
     if (value === undefined || FORWARDING.has(name)) continue;
     if (HOP_BY_HOP.has(name) || (named.has(name) && !FRAMING.has(name))) continue;
     headers[name] = value;
@@ -270,10 +275,14 @@ function forwardedHeaders(
   }
 
   const peer = plainAddress(req.socket.remoteAddress ?? '');
-  const sent = String(req.headers['x-forwarded-for'] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  // Trusting no proxy (the default) the client's X-Forwarded-* are not even read.
+  const sent =
+    trust === 0
+      ? []
+      : String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   const hops = trustedHops(peer, sent, trust, list);
   // Each trusted hop vouches for the address it appended; whatever came before is the client's word.
   const vouched = hops > 0 ? sent.slice(Math.max(0, sent.length - hops)) : [];
@@ -339,14 +348,21 @@ function rawJson(socket: net.Socket, status: number, message: string): void {
  * with `traceresponse` naming the gateway's span when there is one (the outermost server's).
  */
 function responseHeaders(res: http.IncomingMessage, traceresponse?: string): [string, string][] {
-  const named = connectionTokens(res.headers.connection);
+  const raw = res.rawHeaders;
+  // Read Connection from the raw list: `res.headers` would build a second copy of every header.
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection')
+      connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
+  }
+  const named = connectionTokens(connection?.toLowerCase());
   const out: [string, string][] = [];
-  for (let i = 0; i < res.rawHeaders.length; i += 2) {
-    const name = res.rawHeaders[i]!;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named.has(lower) && !FRAMING.has(lower))) continue;
     if (traceresponse && lower === 'traceresponse') continue;
-    out.push([name, res.rawHeaders[i + 1]!]);
+    out.push([name, raw[i + 1]!]);
   }
   if (traceresponse) out.push(['traceresponse', traceresponse]);
   return out;

@@ -143,10 +143,15 @@ async function startChild(spec: {
     });
     child = proc;
     spec.live.add(proc);
-    let recent = '';
+    // The last lines it wrote, for the error when it fails to start (about 6 kB, joined only then).
+    const recent: string[] = [];
+    let recentChars = 0;
+    const prefix = `[${name}] `;
     const onLine = (line: string) => {
-      recent = `${recent}${line}\n`.slice(-6000);
-      log(`[${name}] ${line}`);
+      recent.push(line);
+      recentChars += line.length + 1;
+      while (recentChars > 6000 && recent.length > 1) recentChars -= recent.shift()!.length + 1;
+      log(prefix + line);
     };
     proc.stdout?.pipe(lineSplitter(onLine));
     proc.stderr?.pipe(lineSplitter(onLine));
@@ -158,7 +163,7 @@ async function startChild(spec: {
         resolve();
       }),
     );
-    lastOutput = () => recent;
+    lastOutput = () => (recent.length > 0 ? `${recent.join('\n')}\n`.slice(-6000) : '');
     try {
       await waitReady(spec.readyTimeoutMs);
     } catch (err) {

@@ -36,6 +36,9 @@ export function createApp({
 }: CreateAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every answer is `Cache-Control: no-store`, so nobody revalidates: an ETag (a SHA-1 of each
+  // body) would cost a hash per response and never save a byte.
+  app.set('etag', false);
   // Behind one proxy (the gateway locally, the ingress in Kubernetes): trust X-Forwarded-Proto so
   // `req.secure` drives the cookie's Secure flag, and take `req.ip` from the one X-Forwarded-For
   // entry that proxy appended. Trusting every hop would let a client pick its own address by

@@ -5,13 +5,16 @@ export function lineSplitter(onLine: (line: string) => void): Writable {
   let buffered = '';
   return new Writable({
     write(chunk: Buffer, _enc, done) {
-      buffered += chunk.toString('utf8');
+      // One pass over the chunk: each line is cut once, and only the unfinished tail is kept.
+      const text = buffered + chunk.toString('utf8');
+      let start = 0;
       let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).replace(/\r$/, '');
-        buffered = buffered.slice(nl + 1);
-        if (line) onLine(line);
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+        if (end > start) onLine(text.slice(start, end));
+        start = nl + 1;
       }
+      buffered = start === 0 ? text : text.slice(start);
       done();
     },
     final(done) {
@@ -21,3 +24,5 @@ export function lineSplitter(onLine: (line: string) => void): Writable {
     },
   });
 }
+
+const CR = 0x0d;

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import {
   BadRequestError,
   centsToPrice,
   NotAuthorizedError,
   NotFoundError,
   outbox,
+  preparedOn,
   type Database,
   type Tx,
   type TicketResource,
@@ -56,9 +57,18 @@ export async function createTicket(tx: Tx, sellerId: string, details: TicketDeta
   return ticket;
 }
 
+// GET /api/tickets/:id is the most frequent read: its statement is built and planned once.
+const ticketById = preparedOn((db) =>
+  db
+    .select()
+    .from(tickets)
+    .where(eq(tickets.id, sql.placeholder('id')))
+    .prepare('ticket_by_id'),
+);
+
 /** The ticket with `id`, or undefined. */
 export async function findTicket(db: Database, id: string): Promise<Ticket | undefined> {
-  const [row] = await db.select().from(tickets).where(eq(tickets.id, id));
+  const [row] = await ticketById(db).execute({ id });
   return row && toTicket(row);
 }
 

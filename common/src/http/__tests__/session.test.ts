@@ -101,6 +101,24 @@ describe('currentUser', () => {
     expect(res.body).toEqual({ currentUser: null });
   });
 
+  it('treats a session as signed out once it expires, though it was valid on an earlier request', async () => {
+    const app = buildApp();
+    const cookie = sessionCookie(signSession(USER, { jwtKey: JWT_KEY, expiresInSeconds: 60 }));
+    const first = await request(app).get('/api/users/currentuser').set('Cookie', cookie);
+    expect(first.body.currentUser).toMatchObject(USER);
+
+    const later = Date.now() + 61_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => later);
+    try {
+      const res = await request(app).get('/api/users/currentuser').set('Cookie', cookie);
+
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ currentUser: null });
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('treats a tampered token as signed out', async () => {
     const [header, , signature] = signSession(USER, { jwtKey: JWT_KEY }).split('.');
     const now = Math.floor(Date.now() / 1000);
