@@ -1,32 +1,53 @@
 /**
- * Benchmark of the messaging core, on a private PostgreSQL and nats-server.
+ * Benchmark of the messaging core, on a private PostgreSQL (fsync and synchronous_commit on, as
+ * in production) and a private nats-server.
  *
- *   npx tsx bench/relay.ts [--events 20000]
+ *   npm run build -w @ticketing/common && npx tsx bench/relay.ts [--events 10000] [--rounds 5] [--in-flight 2]
+ *     [--rate 1000] [--seconds 10] [--per-tx 2] [--consumer-concurrency 8]
  *
- * Figures are reported as ratios against a baseline taken in the same run on the same servers:
- * - throughput: events/s drained from the outbox by 1 and by 4 relays, vs. plain JetStream
- *   publishes of the same messages (same concurrency, with message ids, no database);
- * - latency: commit-to-handler time of an event (outbox → relay → stream → consumer → inbox
- *   commit), vs. plain publish-to-handler time of a bare JetStream consumer.
+ * Figures are ratios against a baseline taken in the same round on the same servers, so the
+ * machine's other load weighs on both:
+ * - drain: events/s drained from a backlog of `--events` outbox rows by 1 and by 4 relays, vs.
+ *   plain JetStream publishes of the same messages (250 in flight, with message ids, no database).
+ *   Completion is counted from the relays' `onBatch` reports, so measuring costs the database nothing.
+ * - latency under load: a producer commits outbox rows at `--rate` events/s (open loop, `--per-tx`
+ *   events per transaction) into one database; one relay publishes them; a consumer of another
+ *   database, run by common's consumer machinery, records when each event's handler starts. The
+ *   figure is commit-to-handler p50/p99 (the bar: p99 <= 15 ms at 1,000 events/s).
+ * - latency alone: one event at a time, vs. a bare JetStream publish-to-handler round trip.
  */
 import crypto from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   createDatabase,
+  messagingTables,
   defineConsumer,
-  ensureStream,
   migrateDatabase,
   outbox,
   OutboxRelay,
   silentLogger,
   STREAM_NAME,
+  type DatabaseHandle,
 } from '@ticketing/common';
-import { adminQuery, startNatsServer, startPostgres, startTestConsumer } from '@ticketing/common/testing';
+import { startLocalPostgres } from '@ticketing/common/local';
+import { startNatsServer, startTestConsumer, type NatsServerHandle } from '@ticketing/common/testing';
 
 const args = process.argv.slice(2);
-const EVENTS = Number(args[args.indexOf('--events') + 1]) || 20_000;
-const LATENCY_SAMPLES = 300;
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const EVENTS = arg('--events', 10_000);
+/** The relay's batches in flight (`batchesInFlight`); omit for its default. */
+const IN_FLIGHT = args.includes('--in-flight') ? arg('--in-flight', 2) : undefined;
+const ROUNDS = arg('--rounds', 5);
+const RATE = arg('--rate', 1000);
+const SECONDS = arg('--seconds', 10);
+const PER_TX = arg('--per-tx', 2);
+const CONSUMER_CONCURRENCY = arg('--consumer-concurrency', 8);
+const BATCH_SIZE = 250;
+const IDLE_SAMPLES = 200;
 const logger = silentLogger();
 
 function data(i: number) {
@@ -37,128 +58,286 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** Runs `f`, also returning the CPU time (user + system, ms) this process spent meanwhile. */
+async function withCpu<T>(f: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
+  const before = process.cpuUsage();
+  const value = await f();
+  const used = process.cpuUsage(before);
+  return { value, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number) => n.toFixed(1);
+
+/** Commits `count` outbox rows as `outbox.add` would write them, 1,000 to an INSERT (the backlog is not what is measured). */
+async function fill(db: DatabaseHandle, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1000) {
+    const rows = [];
+    for (let j = i; j < Math.min(count, i + 1000); j++) {
+      const at = new Date();
+      rows.push({
+        id: crypto.randomUUID(),
+        subject: 'ticket.created',
+        data: data(j),
+        occurredAt: at,
+        notBefore: at,
+      });
+    }
+    await db.db.insert(messagingTables.outbox).values(rows);
+  }
+}
+
+/** Events/s of plain JetStream publishes, 250 in flight at a time, each with a message id. */
+async function baseline(nats: NatsServerHandle): Promise<number> {
+  const nc = await nats.connect();
+  await (await jetstreamManager(nc)).streams.purge(STREAM_NAME);
+  const js = jetstream(nc);
+  const started = performance.now();
+  for (let i = 0; i < EVENTS; i += BATCH_SIZE) {
+    const batch = [];
+    for (let j = i; j < Math.min(EVENTS, i + BATCH_SIZE); j++) {
+      const id = crypto.randomUUID();
+      batch.push(js.publish('ticket.created', JSON.stringify({ id, data: data(j) }), { msgID: id }));
+    }
+    await Promise.all(batch);
+  }
+  const rate = EVENTS / ((performance.now() - started) / 1000);
+  await nc.close();
+  return rate;
+}
+
+/** Events/s at which `relays` relays (each with its own connection) drain a backlog of EVENTS rows. */
+async function drain(nats: NatsServerHandle, db: DatabaseHandle, relays: number): Promise<number> {
+  const admin = await nats.connect();
+  await (await jetstreamManager(admin)).streams.purge(STREAM_NAME);
+  await admin.close();
+  await db.pool.query('delete from outbox');
+  await db.pool.query('vacuum analyze outbox');
+  await fill(db, EVENTS);
+  const conns: NatsConnection[] = await Promise.all(Array.from({ length: relays }, () => nats.connect()));
+  let published = 0;
+  let done!: () => void;
+  const drained = new Promise<void>((r) => (done = r));
+  const rs = conns.map(
+    (c) =>
+      new OutboxRelay({
+        pool: db.pool,
+        js: jetstream(c),
+        logger,
+        batchSize: BATCH_SIZE,
+        batchesInFlight: IN_FLIGHT,
+        onBatch: (r) => {
+          published += r.published;
+          if (published >= EVENTS) done();
+        },
+      }),
+  );
+  const started = performance.now();
+  await Promise.all(rs.map((r) => r.start()));
+  await drained;
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(rs.map((r) => r.stop()));
+  await Promise.all(conns.map((c) => c.close()));
+  const left = (await db.pool.query('select count(*)::int as n from outbox where published_at is null'))
+    .rows[0].n;
+  if (left !== 0) throw new Error(`${left} rows left unpublished`);
+  return EVENTS / seconds;
+}
+
+/**
+ * Commit-to-handler latencies (ms) of events committed at RATE/s for SECONDS (the first second
+ * is warm-up), through one relay and a consumer with CONSUMER_CONCURRENCY.
+ */
+async function latencyUnderLoad(
+  nats: NatsServerHandle,
+  producer: DatabaseHandle,
+  consumerDb: DatabaseHandle,
+): Promise<{ latencies: number[]; achievedRate: number }> {
+  const admin = await nats.connect();
+  await (await jetstreamManager(admin)).streams.purge(STREAM_NAME);
+  await admin.close();
+  await producer.pool.query('delete from outbox');
+  await producer.pool.query('vacuum analyze outbox');
+  const nc = await nats.connect();
+  const relay = new OutboxRelay({
+    pool: producer.pool,
+    js: jetstream(nc),
+    logger,
+    batchSize: BATCH_SIZE,
+    batchesInFlight: IN_FLIGHT,
+  });
+  await relay.start();
+  const handledAt = new Map<string, number>();
+  const tc = await startTestConsumer(
+    defineConsumer(
+      'ticket.created',
+      async (_tx, event) => {
+        if (!handledAt.has(event.id)) handledAt.set(event.id, performance.now());
+      },
+      { name: 'load' },
+    ),
+    { service: 'bench', natsUrl: nats.url, db: consumerDb.db, concurrency: CONSUMER_CONCURRENCY },
+  );
+  const committedAt = new Map<string, number>();
+  const total = RATE * SECONDS;
+  const transactions: Promise<void>[] = [];
+  const started = performance.now();
+  let issued = 0;
+  // Open loop: every 5 ms, start the transactions whose intended time has come, without waiting
+  // for earlier ones to commit.
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+    for (; issued < due; issued += PER_TX) {
+      const n = issued;
+      transactions.push(
+        producer.db
+          .transaction(async (tx) => {
+            const ids: string[] = [];
+            for (let k = 0; k < PER_TX; k++)
+              ids.push((await outbox.add(tx, 'ticket.created', data(n + k))).id);
+            return ids;
+          })
+          .then((ids) => {
+            const at = performance.now();
+            for (const id of ids) committedAt.set(id, at);
+          }),
+      );
+    }
+    await sleep(5);
+  }
+  await Promise.all(transactions);
+  const achievedRate = total / ((performance.now() - started) / 1000);
+  const deadline = Date.now() + 60_000;
+  while (handledAt.size < committedAt.size && Date.now() < deadline) await sleep(20);
+  await tc.stop();
+  await relay.stop();
+  await nc.close();
+  const warmUpEnd = started + 1000;
+  const latencies: number[] = [];
+  for (const [id, at] of committedAt) {
+    const handled = handledAt.get(id);
+    if (handled === undefined) throw new Error(`event ${id} was never handled`);
+    if (at >= warmUpEnd) latencies.push(handled - at);
+  }
+  return { latencies: latencies.sort((a, b) => a - b), achievedRate };
+}
+
+/** Commit-to-handler latencies of one event at a time, and the bare JetStream publish-to-handler ones. */
+async function latencyAlone(
+  nats: NatsServerHandle,
+  producer: DatabaseHandle,
+  consumerDb: DatabaseHandle,
+): Promise<{ latencies: number[]; bare: number[] }> {
+  const nc = await nats.connect();
+  // A new durable starts at the stream's beginning: nothing earlier may be queued before the samples.
+  await (await jetstreamManager(nc)).streams.purge(STREAM_NAME);
+  const relay = new OutboxRelay({ pool: producer.pool, js: jetstream(nc), logger });
+  await relay.start();
+  const handledAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const tc = await startTestConsumer(
+    defineConsumer('ticket.created', async (_tx, event) => {
+      handledAt.set(event.id, performance.now());
+    }),
+    { service: 'bench', natsUrl: nats.url, db: consumerDb.db },
+  );
+  for (let i = 0; i < IDLE_SAMPLES; i++) {
+    const event = await producer.db.transaction((tx) => outbox.add(tx, 'ticket.created', data(i)));
+    const committed = performance.now();
+    await tc.next('handled', event.id);
+    latencies.push(handledAt.get(event.id)! - committed);
+  }
+  await tc.stop();
+  await relay.stop();
+
+  // A bare JetStream publish to a bare pull consumer: no outbox, no relay, no inbox.
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const bare: number[] = [];
+  const info = await jsm.consumers.add(STREAM_NAME, {
+    durable_name: 'bench_bare',
+    filter_subject: 'ticket.updated',
+    ack_policy: 'explicit' as never,
+  });
+  const messages = await (await js.consumers.get(STREAM_NAME, info.name)).consume();
+  const iterator = messages[Symbol.asyncIterator]();
+  for (let i = 0; i < IDLE_SAMPLES; i++) {
+    const t0 = performance.now();
+    await js.publish('ticket.updated', '{}');
+    const m = await iterator.next();
+    m.value.ack();
+    bare.push(performance.now() - t0);
+  }
+  messages.stop();
+  await nc.close();
+  return { latencies: latencies.sort((a, b) => a - b), bare: bare.sort((a, b) => a - b) };
+}
+
 async function main() {
-  const pg = await startPostgres();
+  const pg = await startLocalPostgres({
+    durable: true,
+    settings: { max_connections: 200, shared_buffers: '128MB' },
+    databases: ['bench_producer_test', 'bench_consumer_test'],
+  });
   const nats = await startNatsServer();
   try {
-    await adminQuery(pg.url(), 'create database bench_test');
-    const handle = createDatabase(pg.url('bench_test'), { max: 20 });
-    await migrateDatabase(handle.pool, handle.db);
-    const nc = await connect({ servers: nats.url });
-    await ensureStream(nc);
-    const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(nc);
+    // The open-loop producer may queue for a connection on a busy machine: it waits rather than fails.
+    const producer = createDatabase(pg.url('bench_producer_test'), { max: 20, connectTimeoutMs: 120_000 });
+    const consumerDb = createDatabase(pg.url('bench_consumer_test'), { max: 20 });
+    await migrateDatabase(producer.pool, producer.db);
+    await migrateDatabase(consumerDb.pool, consumerDb.db);
+    const settings = await producer.pool.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit')`,
+    );
+    console.log(
+      `events: ${EVENTS}, rounds: ${ROUNDS}, batches in flight: ${IN_FLIGHT ?? 'default'}; postgres ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}`,
+    );
 
-    const fill = async () => {
-      for (let i = 0; i < EVENTS; i += 1000) {
-        await handle.db.transaction(async (tx) => {
-          for (let j = i; j < Math.min(EVENTS, i + 1000); j++)
-            await outbox.add(tx, 'ticket.created', data(j));
-        });
-      }
-    };
-    const drain = async (relays: number): Promise<number> => {
-      await jsm.streams.purge(STREAM_NAME);
-      await fill();
-      const conns = await Promise.all(Array.from({ length: relays }, () => connect({ servers: nats.url })));
-      const started = performance.now();
-      const rs = conns.map(
-        (c) => new OutboxRelay({ pool: handle.pool, js: jetstream(c), logger, batchSize: 250 }),
+    // Warm-up (JIT, caches, the stream's first blocks), not counted.
+    await baseline(nats);
+    await drain(nats, producer, 1);
+    const ratios = { one: [] as number[], four: [] as number[] };
+    const cpu = { raw: 0, one: 0, four: 0 };
+    for (let round = 1; round <= ROUNDS; round++) {
+      // The baseline runs between the two relay figures, so a drift in the machine's load
+      // during a round weighs on both sides alike.
+      const one = await withCpu(() => drain(nats, producer, 1));
+      const raw = await withCpu(() => baseline(nats));
+      const four = await withCpu(() => drain(nats, producer, 4));
+      ratios.one.push(one.value / raw.value);
+      ratios.four.push(four.value / raw.value);
+      cpu.raw += raw.cpuMs;
+      cpu.one += one.cpuMs;
+      cpu.four += four.cpuMs;
+      console.log(
+        `round ${round}: baseline ${Math.round(raw.value)} msg/s; 1 relay ${Math.round(one.value)}/s (${(one.value / raw.value).toFixed(2)} x); ` +
+          `4 relays ${Math.round(four.value)}/s (${(four.value / raw.value).toFixed(2)} x)`,
       );
-      await Promise.all(rs.map((r) => r.start()));
-      for (;;) {
-        const { rows } = await handle.pool.query(
-          'select count(*)::int as n from outbox where published_at is null',
-        );
-        if (rows[0].n === 0) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const seconds = (performance.now() - started) / 1000;
-      await Promise.all(rs.map((r) => r.stop()));
-      await Promise.all(conns.map((c) => c.close()));
-      await handle.pool.query('delete from outbox');
-      return EVENTS / seconds;
-    };
-    const baseline = async (): Promise<number> => {
-      await jsm.streams.purge(STREAM_NAME);
-      const js = jetstream(nc);
-      const started = performance.now();
-      for (let i = 0; i < EVENTS; i += 250) {
-        const batch = [];
-        for (let j = i; j < Math.min(EVENTS, i + 250); j++) {
-          const id = crypto.randomUUID();
-          batch.push(js.publish('ticket.created', JSON.stringify({ id, data: data(j) }), { msgID: id }));
-        }
-        await Promise.all(batch);
-      }
-      return EVENTS / ((performance.now() - started) / 1000);
-    };
-
-    const raw = await baseline();
-    const one = await drain(1);
-    const four = await drain(4);
-
-    // Latency: one event at a time, so the figure is the pipeline's, not a queue's.
-    await jsm.streams.purge(STREAM_NAME);
-    const relay = new OutboxRelay({ pool: handle.pool, js: jetstream(nc), logger });
-    await relay.start();
-    const handledAt = new Map<string, number>();
-    const latencies: number[] = [];
-    const tc = await startTestConsumer(
-      defineConsumer('ticket.created', async (_tx, event) => {
-        handledAt.set(event.id, performance.now());
-      }),
-      { service: 'bench', natsUrl: nats.url, db: handle.db },
-    );
-    for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      const handled = tc.next('handled');
-      const event = await handle.db.transaction((tx) => outbox.add(tx, 'ticket.created', data(i)));
-      const committed = performance.now();
-      await handled;
-      latencies.push(handledAt.get(event.id)! - committed);
     }
-    await tc.stop();
-    await relay.stop();
-
-    // Baseline latency: a bare JetStream publish to the same consumer machinery (no outbox, no relay).
-    const js = jetstream(nc);
-    const bare: number[] = [];
-    const consumer = await js.consumers.get(
-      STREAM_NAME,
-      (
-        await jsm.consumers.add(STREAM_NAME, {
-          durable_name: 'bench_bare',
-          filter_subject: 'ticket.updated',
-          ack_policy: 'explicit' as never,
-        })
-      ).name,
-    );
-    const messages = await consumer.consume();
-    const iterator = messages[Symbol.asyncIterator]();
-    for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      const t0 = performance.now();
-      await js.publish('ticket.updated', '{}');
-      const m = await iterator.next();
-      m.value.ack();
-      bare.push(performance.now() - t0);
-    }
-    messages.stop();
-
-    latencies.sort((a, b) => a - b);
-    bare.sort((a, b) => a - b);
-    const fmt = (n: number) => n.toFixed(1);
-    console.log(`events: ${EVENTS}`);
-    console.log(`baseline: plain JetStream publishes           ${Math.round(raw)} msg/s`);
-    console.log(`1 relay:  ${Math.round(one)} events/s  (${(one / raw).toFixed(2)} x baseline)`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const perEvent = (ms: number) => ((ms * 1000) / (ROUNDS * EVENTS)).toFixed(0);
     console.log(
-      `4 relays: ${Math.round(four)} events/s  (${(four / raw).toFixed(2)} x baseline, ${(four / one).toFixed(2)} x one relay)`,
+      `drain, median of ${ROUNDS} rounds: 1 relay ${median(ratios.one).toFixed(2)} x baseline, 4 relays ${median(ratios.four).toFixed(2)} x`,
     );
     console.log(
-      `commit-to-handler latency: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms ` +
-        `(baseline publish-to-handler p50 ${fmt(percentile(bare, 50))} ms, p99 ${fmt(percentile(bare, 99))} ms; ` +
-        `p50 ratio ${(percentile(latencies, 50) / percentile(bare, 50)).toFixed(1)})`,
+      `this process's CPU per event: baseline ${perEvent(cpu.raw)} us, 1 relay ${perEvent(cpu.one)} us, 4 relays ${perEvent(cpu.four)} us ` +
+        `(the relay figures include filling the outbox)`,
     );
-    await nc.close();
-    await handle.close();
+
+    const load = await latencyUnderLoad(nats, producer, consumerDb);
+    console.log(
+      `commit-to-handler at ${RATE} events/s (${PER_TX}/transaction, achieved ${Math.round(load.achievedRate)}/s, ` +
+        `${load.latencies.length} samples): p50 ${fmt(percentile(load.latencies, 50))} ms, ` +
+        `p99 ${fmt(percentile(load.latencies, 99))} ms, max ${fmt(load.latencies.at(-1)!)} ms`,
+    );
+
+    const alone = await latencyAlone(nats, producer, consumerDb);
+    console.log(
+      `commit-to-handler alone: p50 ${fmt(percentile(alone.latencies, 50))} ms, p99 ${fmt(percentile(alone.latencies, 99))} ms ` +
+        `(bare publish-to-handler p50 ${fmt(percentile(alone.bare, 50))} ms, p99 ${fmt(percentile(alone.bare, 99))} ms)`,
+    );
+    await producer.close();
+    await consumerDb.close();
   } finally {
     await nats.stop();
     await pg.stop();

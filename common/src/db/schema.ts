@@ -44,6 +44,11 @@ export const outbox = pgTable(
     index('outbox_due_idx')
       .on(t.notBefore, t.seq)
       .where(sql`${t.publishedAt} is null`),
+    // The relay's claim: unpublished rows in seq order, not_before checked in the index, so a
+    // claim reads one batch however long the backlog (outbox_due_idx would sort all due rows).
+    index('outbox_pending_seq_idx')
+      .on(t.seq, t.notBefore)
+      .where(sql`${t.publishedAt} is null`),
     index('outbox_published_idx')
       .on(t.publishedAt)
       .where(sql`${t.publishedAt} is not null`),

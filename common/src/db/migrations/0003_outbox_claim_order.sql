@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_pending_seq_idx" ON "outbox" USING btree ("seq","not_before") WHERE "outbox"."published_at" is null;
