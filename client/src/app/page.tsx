@@ -17,7 +17,7 @@ export default async function HomePage({
   const q = typeof params.q === 'string' ? params.q.trim() : '';
   const [currentUser, result] = await Promise.all([
     getCurrentUser(),
-    serverFetch<Ticket[]>(listApiPath('/api/tickets', { ...params, q }, ['q', 'cursor'])),
+    serverFetch<Ticket[]>(listApiPath('/api/tickets', { ...params, q }, ['q', 'cursor', 'limit'])),
   ]);
   const tickets = result.ok && Array.isArray(result.data) ? result.data : null;
   const links = result.ok ? result.links : undefined;
