@@ -9,7 +9,6 @@ import {
 import { listTicketsForSale } from '../domain/tickets';
 import type { TicketsContext } from './context';
 
-const PATH = '/api/tickets';
 /** The longest search, in characters: longer than any useful part of a 120-character title. */
 export const MAX_SEARCH_LENGTH = 100;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -34,12 +33,17 @@ function searchOf(query: Record<string, unknown>): string | undefined {
  */
 export function listTicketsRoute({ db, config }: TicketsContext): Router {
   const cursors = pageCursors(config.JWT_KEY, 'tickets');
-  return Router().get(PATH, async (req, res) => {
+  return Router().get('/api/tickets', async (req, res) => {
     const query = req.query as Record<string, unknown>;
     const search = searchOf(query);
     const page = pageRequest(query, cursors);
     const result = await listTicketsForSale(db, { page, search });
-    const link = pageLinks(PATH, { limit: singleQueryValue(query, 'limit'), q: search }, result, cursors);
+    const link = pageLinks(
+      '/api/tickets',
+      { limit: singleQueryValue(query, 'limit'), q: search },
+      result,
+      cursors,
+    );
     if (link) res.set('Link', link);
     res.status(200).json(result.items);
   });
