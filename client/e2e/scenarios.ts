@@ -58,6 +58,16 @@ function uniqueTitle(what: string): string {
   return `${what} ${new Date().toISOString().slice(11, 19)} #${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** The home page searching for `text`, as the search box would open it. */
+function searchUrl(o: ScenarioOptions, text: string): string {
+  return `${origin(o.baseUrl)}/?q=${encodeURIComponent(text)}`;
+}
+
+/** The titles of the ticket cards the page shows. */
+async function cardTitles(page: Page): Promise<string[]> {
+  return page.locator('[data-testid="ticket-card"] .ticket-title').allInnerTexts();
+}
+
 /** The CSP violations the browser logged on the console, per running scenario (keyed by its browser). */
 const cspViolations = new WeakMap<Browser, string[]>();
 // Chromium logs a blocked script, style, frame or request as a console error naming the policy.
@@ -249,7 +259,8 @@ export const sellPurchaseAndPay = failingOnCspViolations(async function sellPurc
     await seller.page.getByLabel('Title').waitFor();
     await screenshot(seller.page, o.artifactsDir, 'ticket-edit');
 
-    await buyer.page.goto(origin(o.baseUrl));
+    // The list pages (oldest first), so the new ticket is found by searching its title.
+    await buyer.page.goto(searchUrl(o, title));
     const card = buyer.page.getByTestId('ticket-card').filter({ hasText: title });
     await card
       .waitFor()
@@ -273,7 +284,7 @@ export const sellPurchaseAndPay = failingOnCspViolations(async function sellPurc
     // The ticket leaves the home page once the tickets service hears the order was created.
     const deadline = Date.now() + 20_000;
     for (;;) {
-      await buyer.page.goto(origin(o.baseUrl));
+      await buyer.page.goto(searchUrl(o, title));
       if ((await buyer.page.getByTestId('ticket-card').filter({ hasText: title }).count()) === 0) break;
       if (Date.now() > deadline)
         await fail(buyer.page, o.artifactsDir, `The sold ticket "${title}" is still on the home page`);
@@ -518,6 +529,65 @@ export const doubleClicksAndLostAnswersActOnce = failingOnCspViolations(
   },
 );
 
+/**
+ * A seller lists three tickets sharing a word; a visitor finds them with the search box (any
+ * case), pages through them two at a time with Next and Previous, and a page's URL (search and
+ * cursor) opened in another browser without JavaScript shows the same tickets, server-rendered.
+ */
+export const searchesAndPages = failingOnCspViolations(async function searchesAndPages(
+  o: ScenarioOptions,
+): Promise<void> {
+  const seller = await newUser(o, 'seller');
+  const visitor = await newContext(o.browser);
+  const noScript = await newContext(o.browser, false);
+  try {
+    const word = `Zydeco${Math.random().toString(36).slice(2, 8)}`;
+    const titles = [1, 2, 3].map((n) => `${word} night ${n}`);
+    for (const title of titles) await sellTicket(seller.page, o, title, '10');
+
+    const page = await visitor.newPage();
+    await page.goto(origin(o.baseUrl));
+    await page.getByRole('searchbox', { name: 'Search tickets by title' }).fill(word.toLowerCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\?q=/);
+    const found = await cardTitles(page);
+    if (JSON.stringify(found) !== JSON.stringify(titles))
+      await fail(page, o.artifactsDir, `Searching "${word.toLowerCase()}" showed ${JSON.stringify(found)}`);
+    await screenshot(page, o.artifactsDir, 'search');
+
+    await page.goto(`${searchUrl(o, word)}&limit=2`);
+    const first = await cardTitles(page);
+    await page.getByRole('link', { name: 'Next →' }).click();
+    await page.waitForURL(/cursor=/);
+    const second = await cardTitles(page);
+    const shared = page.url();
+    const nextCount = await page.getByRole('link', { name: 'Next →' }).count();
+    await screenshot(page, o.artifactsDir, 'search-page-2');
+    await page.getByRole('link', { name: '← Previous' }).click();
+    await page.waitForURL((url) => url.href !== shared);
+    const back = await cardTitles(page);
+    if (
+      JSON.stringify([first, second, back, nextCount]) !==
+      JSON.stringify([titles.slice(0, 2), titles.slice(2), titles.slice(0, 2), 0])
+    )
+      await fail(
+        page,
+        o.artifactsDir,
+        `Paging the search two at a time showed ${JSON.stringify({ first, second, back, nextCount })}`,
+      );
+
+    const direct = await noScript.newPage();
+    await direct.goto(shared);
+    const sharedTitles = await cardTitles(direct);
+    if (JSON.stringify(sharedTitles) !== JSON.stringify(titles.slice(2)))
+      await fail(direct, o.artifactsDir, `The shared page URL showed ${JSON.stringify(sharedTitles)}`);
+  } finally {
+    await noScript.close();
+    await visitor.close();
+    await seller.context.close();
+  }
+});
+
 /** Every scenario, in the order the issue lists them. */
 export const scenarios: Record<string, Scenario> = {
   sellPurchaseAndPay,
@@ -525,6 +595,7 @@ export const scenarios: Record<string, Scenario> = {
   wrongPasswordShowsError,
   countdownReachesZero,
   headerShowsEmailOnFirstLoad,
+  searchesAndPages,
 };
 
 /** Runs every scenario in turn; the first failure is thrown. */
@@ -534,4 +605,5 @@ export async function runAllScenarios(options: CountdownScenarioOptions): Promis
   await wrongPasswordShowsError(options);
   await countdownReachesZero(options);
   await headerShowsEmailOnFirstLoad(options);
+  await searchesAndPages(options);
 }

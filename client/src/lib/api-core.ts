@@ -2,6 +2,7 @@
  * Pure helpers shared by server-side and browser-side API calls: the API's error shape, how a
  * response becomes a result, and which headers a server-side call forwards. No I/O here.
  */
+import { parseLinks } from '@ticketing/common/links';
 
 /** One entry of the API's error body `{ errors: [{ message, field? }] }`. */
 export interface ApiErrorItem {
@@ -10,7 +11,13 @@ export interface ApiErrorItem {
 }
 
 export type ApiResult<T> =
-  | { ok: true; status: number; data: T }
+  | {
+      ok: true;
+      status: number;
+      data: T;
+      /** The `Link` header's targets by relation (a list's `next` and `prev` pages), when it has one. */
+      links?: Record<string, string>;
+    }
   | { ok: false; status: number; errors: ApiErrorItem[]; unreachable?: boolean };
 
 export const DECLINED_MESSAGE = 'Your card was declined';
@@ -54,7 +61,9 @@ export function parseErrors(status: number, body: unknown): ApiErrorItem[] {
 /** Reads a fetch Response into an ApiResult. Never throws. */
 export async function toResult<T>(res: Response): Promise<ApiResult<T>> {
   const text = await res.text().catch(() => '');
-  return resultOf<T>(res.status, text);
+  const result = resultOf<T>(res.status, text);
+  const link = res.headers.get('link');
+  return result.ok && link ? { ...result, links: parseLinks(link) } : result;
 }
 
 /** The ApiResult of a response's status and body text. */

@@ -45,3 +45,15 @@ export {
   type StoredResponse,
 } from './idempotency';
 export { IdempotencyKeyJanitor, type IdempotencyKeyJanitorOptions } from './idempotency-key-janitor';
+export {
+  pageLimits,
+  pageCursors,
+  pageRequest,
+  pageLinks,
+  singleQueryValue,
+  type KeysetPosition,
+  type Page,
+  type PageCursor,
+  type PageCursors,
+  type PageRequest,
+} from './pagination';

@@ -15,3 +15,5 @@ export * from './process';
 export * from './http';
 /** Responses checked against docs/openapi.yaml: `OpenApiResponseChecker`, `checkSupertestResponses`. */
 export * from './openapi';
+/** The plan of a query (EXPLAIN): `queryPlan`, to show a query uses its index. */
+export * from './query-plan';

@@ -56,8 +56,8 @@ export const orders = pgTable(
     check('orders_status_check', statusIn(t.status, orderStatuses)),
     // The reservation itself: of any number of concurrent orders for one ticket, only one can be live.
     uniqueIndex('orders_live_ticket_key').on(t.ticketId).where(statusIn(t.status, liveStatuses)),
-    // "The caller's orders, oldest first".
-    index('orders_user_created_idx').on(t.userId, t.createdAt),
+    // "The caller's orders, newest first", a page at a time (read backwards): the id breaks ties in the keyset.
+    index('orders_user_created_id_idx').on(t.userId, t.createdAt, t.id),
   ],
 );
 

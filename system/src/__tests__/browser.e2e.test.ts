@@ -13,6 +13,7 @@ import {
   doubleClicksAndLostAnswersActOnce,
   headerShowsEmailOnFirstLoad,
   launchChromium,
+  searchesAndPages,
   sellPurchaseAndPay,
   wrongPasswordShowsError,
   type CountdownScenarioOptions,
@@ -77,6 +78,10 @@ describe('buying a ticket in a real browser, on the whole system', () => {
 
   it("server-renders the signed-in user's email in the header of every page", async () => {
     await expect(headerShowsEmailOnFirstLoad(options)).resolves.toBeUndefined();
+  });
+
+  it('finds tickets with the search box and pages through them with Next and Previous, each page a shareable URL', async () => {
+    await expect(searchesAndPages(options)).resolves.toBeUndefined();
   });
 
   it('makes one ticket, one order and one charge when Sell and Pay are double-clicked and answers are lost', async () => {

@@ -4,11 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseLinks } from '@ticketing/common';
 import { checkInvariants, waitForQuiescence } from '../invariants';
 import { runPurchases } from '../purchases';
 import { repoRoot } from '../routes';
 import { startSystem, type RunningSystem } from '../system';
-import { eventually, sleep, User, type ErrorBody, type Order, type Ticket } from '../user';
+import { eventually, sleep, User, type ApiResponse, type ErrorBody, type Order, type Ticket } from '../user';
 
 const EXPIRATION_WINDOW_SECONDS = 6;
 const artifacts = path.join(repoRoot, 'artifacts');
@@ -59,6 +60,23 @@ async function seller(): Promise<User> {
   return new User(system.gatewayUrl).signUp();
 }
 
+/** Every ticket for sale, page after page, following the list's `Link: rel="next"` as a client does. */
+async function ticketsForSale(user: User): Promise<Ticket[]> {
+  const all: Ticket[] = [];
+  for (let path: string | undefined = '/api/tickets?limit=100'; path;) {
+    const page: ApiResponse<Ticket[]> = await user.request<Ticket[]>(
+      'GET',
+      path,
+      undefined,
+      'GET /api/tickets',
+    );
+    if (page.status !== 200) throw new Error(`GET ${path} answered ${page.status}`);
+    all.push(...page.body);
+    path = parseLinks(page.headers.get('link')).next;
+  }
+  return all;
+}
+
 describe('starting the system', () => {
   it('runs every service on the Node major the tests run on', () => {
     const started = startLines.map((line) => {
@@ -98,10 +116,9 @@ describe('buying a ticket', () => {
     });
     expect(complete.status).toBe('complete');
 
-    await eventually('ticket off sale', async () => {
-      const list = await b.listTickets();
-      return list.body.some((t) => t.id === ticket.id) ? undefined : true;
-    });
+    await eventually('ticket off sale', async () =>
+      (await ticketsForSale(b)).some((t) => t.id === ticket.id) ? undefined : true,
+    );
     const edit = await a.updateTicket(ticket.id, 'Concert', 25);
     expect(edit.status).toBe(400);
     expect((edit.body as unknown as ErrorBody).errors[0]?.message).toBe('Cannot edit a reserved ticket');
@@ -129,10 +146,9 @@ describe('an order not paid in time', () => {
     );
     expect(cancelled.status).toBe('cancelled');
 
-    const back = await eventually('ticket for sale again', async () => {
-      const list = await b.listTickets();
-      return list.body.find((t) => t.id === ticket.id);
-    });
+    const back = await eventually('ticket for sale again', async () =>
+      (await ticketsForSale(b)).find((t) => t.id === ticket.id),
+    );
     expect(back.orderId).toBeNull();
 
     // Payments hears of the cancellation through order.cancelled; before that it refuses on expiry.

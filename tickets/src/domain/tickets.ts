@@ -1,13 +1,22 @@
 import crypto from 'node:crypto';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, ilike, isNull, sql } from 'drizzle-orm';
 import {
   BadRequestError,
   centsToPrice,
+  fetchKeysetPage,
+  keysetCondition,
+  keysetOrder,
+  keysetPosition,
+  mapPage,
   NotAuthorizedError,
   NotFoundError,
   outbox,
   preparedOn,
   type Database,
+  type Keyset,
+  type Page,
+  type PageCursor,
+  type PageRequest,
   type Tx,
   type TicketResource,
 } from '@ticketing/common';
@@ -72,14 +81,52 @@ export async function findTicket(db: Database, id: string): Promise<Ticket | und
   return row && toTicket(row);
 }
 
-/** Tickets for sale (neither reserved nor sold), oldest first. */
-export async function listTicketsForSale(db: Database): Promise<Ticket[]> {
-  const rows = await db
-    .select()
+/** The listing's order: oldest first, the id breaking ties (served by `tickets_for_sale_idx`). */
+const forSaleKeyset: Keyset = { at: tickets.createdAt, id: tickets.id };
+
+/** `%`, `_` and `\` match themselves in a search, not as LIKE wildcards. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The query of one page of the tickets for sale: up to `count` past `cursor` in `keysetOrder`,
+ * each with its keyset position; `search` keeps titles containing it, in any case.
+ */
+export function ticketsForSaleQuery(
+  db: Database,
+  { search, cursor, count }: { search?: string; cursor?: PageCursor; count: number },
+) {
+  return db
+    .select({ ticket: tickets, at: keysetPosition(forSaleKeyset) })
     .from(tickets)
-    .where(and(isNull(tickets.orderId), isNull(tickets.soldAt)))
-    .orderBy(asc(tickets.createdAt), asc(tickets.id));
-  return rows.map(toTicket);
+    .where(
+      and(
+        isNull(tickets.orderId),
+        isNull(tickets.soldAt),
+        search === undefined ? undefined : ilike(tickets.title, likePattern(search)),
+        cursor && keysetCondition(forSaleKeyset, cursor),
+      ),
+    )
+    .orderBy(...keysetOrder(forSaleKeyset, cursor))
+    .limit(count);
+}
+
+/**
+ * One page of the tickets for sale (neither reserved nor sold), oldest first; with `search`, only
+ * those whose title contains it, in any case. Pages are keyset positions (creation time, id), so
+ * tickets sold or reserved between two pages never make another ticket repeat or be skipped.
+ */
+export async function listTicketsForSale(
+  db: Database,
+  { page, search }: { page: PageRequest; search?: string },
+): Promise<Page<Ticket>> {
+  const rows = await fetchKeysetPage(
+    page,
+    (cursor, count) => ticketsForSaleQuery(db, { search, cursor, count }),
+    (row) => ({ at: row.at, id: row.ticket.id }),
+  );
+  return mapPage(rows, (row) => toTicket(row.ticket));
 }
 
 /**

@@ -1,22 +1,28 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
+import { Pager } from '@/components/Pager';
 import { StatusBadge } from '@/components/StatusBadge';
 import { Unavailable } from '@/components/Unavailable';
 import { formatPrice } from '@/lib/format';
+import { listApiPath, pageHref } from '@/lib/paging';
 import { getCurrentUser, serverFetch } from '@/lib/server-api';
 import type { Order } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'My orders' };
 
-export default async function OrdersPage() {
+export default async function OrdersPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const currentUser = await getCurrentUser();
   if (!currentUser) redirect('/auth/signin?next=/orders');
-  const result = await serverFetch<Order[]>('/api/orders');
+  const result = await serverFetch<Order[]>(listApiPath('/api/orders', await searchParams, ['cursor']));
   if (!result.ok || !Array.isArray(result.data))
     return <Unavailable what="Your orders are" status={result.status} />;
-  // Newest first reads best; the API returns oldest first.
-  const orders = [...result.data].reverse();
+  // The API pages newest first.
+  const orders = result.data;
 
   return (
     <>
@@ -49,6 +55,11 @@ export default async function OrdersPage() {
           ))}
         </ul>
       )}
+      <Pager
+        label="Pages of orders"
+        prev={pageHref('/orders', result.links?.prev)}
+        next={pageHref('/orders', result.links?.next)}
+      />
     </>
   );
 }

@@ -60,7 +60,7 @@ describe('OpenApiResponseChecker', () => {
 
     expect(problems).toEqual([
       expect.stringContaining(
-        'does not allow status 201 for GET /api/tickets (it allows 200, 500, 502, 503, 504)',
+        'does not allow status 201 for GET /api/tickets (it allows 200, 400, 500, 502, 503, 504)',
       ),
     ]);
   });
