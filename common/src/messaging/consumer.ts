@@ -17,6 +17,7 @@ import { contractFor, type EventData, type Subject } from '../events/catalog';
 import { validateEnvelope, type EventEnvelope } from '../events/contract';
 import { contextFromTraceparent, spanContextFromTraceparent } from '../telemetry/context';
 import { STREAM_NAME, isNotFound } from './nats';
+import { PullWatchdog } from './pull-watchdog';
 import { TRACE_LINK_HEADER } from './relay';
 import { NotYetApplicableError } from './versioning';
 
@@ -61,6 +62,11 @@ export interface EventConsumerOptions<S extends Subject> {
   ackWaitMs?: number;
   /** Messages handled at once by this instance. */
   concurrency?: number;
+  /**
+   * How long events may wait on the server while reaching nobody (this instance idle) before it
+   * abandons its pull for a fresh one, then moves to another server (see `PullWatchdog`).
+   */
+  stallTimeoutMs?: number;
 }
 
 /** Signals a consumer emits (tests and metrics wait on them). */
@@ -73,6 +79,13 @@ export interface ConsumerSignals {
 }
 
 const tracer = trace.getTracer('@ticketing/common/consumer');
+
+/**
+ * Lifetime of one pull request. nats.js sends idle heartbeats every half of it and re-pulls after
+ * two missed ones, so a pull lost with its server's leader is replaced within 10-15 s (the default
+ * 30 s made that 30-45 s).
+ */
+const PULL_EXPIRES_MS = 10_000;
 
 /** The durable consumer name of a service's subscription to a subject. */
 export function durableName(service: string, subject: string): string {
@@ -101,6 +114,7 @@ export class EventConsumer<S extends Subject = Subject> {
   private readonly maxVersionWaits: number;
   private readonly ackWaitMs: number;
   private readonly concurrency: number;
+  private readonly stallTimeoutMs: number;
   private readonly log: Logger;
   private messages?: ConsumerMessages;
   private running = false;
@@ -115,6 +129,7 @@ export class EventConsumer<S extends Subject = Subject> {
     this.maxVersionWaits = options.maxVersionWaits ?? 60;
     this.ackWaitMs = options.ackWaitMs ?? 10_000;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
     this.log = options.logger.child({ consumer: this.inboxName, subject: definition.subject });
   }
 
@@ -163,21 +178,28 @@ export class EventConsumer<S extends Subject = Subject> {
   private async run(): Promise<void> {
     const js = jetstream(this.options.nc);
     while (this.running) {
+      let stopWatching: (() => void) | undefined;
       try {
         const consumer = await js.consumers.get(STREAM_NAME, this.durable);
-        this.messages = await consumer.consume({
+        const messages = await consumer.consume({
           max_messages: Math.max(16, this.concurrency * 4),
+          expires: PULL_EXPIRES_MS,
           // A durable gone from the server (its store lost, the stream recreated) ends the loop
           // here, and `ensure` recreates it; left alone, nats.js would wait for it forever.
           abort_on_missing_resource: true,
         });
-        for await (const m of this.messages) {
+        this.messages = messages;
+        const watchdog = this.watch(messages).start();
+        stopWatching = () => watchdog.stop();
+        for await (const m of messages) {
+          watchdog.active();
           if (this.concurrency === 1) {
             await this.track(this.process(m));
           } else {
             while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
             void this.track(this.process(m));
           }
+          watchdog.active();
           if (!this.running) break;
         }
       } catch (err) {
@@ -185,8 +207,33 @@ export class EventConsumer<S extends Subject = Subject> {
         this.log.warn({ err }, 'consumer interrupted, resuming');
         await new Promise((r) => setTimeout(r, 500));
         await this.ensure().catch((e) => this.log.warn({ err: e }, 'could not ensure consumer'));
+      } finally {
+        stopWatching?.();
       }
     }
+  }
+
+  /**
+   * Watches the pull `messages` while it runs (see `PullWatchdog`): a dead pull is stopped, so the
+   * loop in `run` opens a fresh one; a server cut off from the cluster is left for another.
+   */
+  private watch(messages: ConsumerMessages): PullWatchdog {
+    const { jsm, nc } = this.options;
+    return new PullWatchdog({
+      info: () => jsm.consumers.info(STREAM_NAME, this.durable),
+      stallMs: this.stallTimeoutMs,
+      ackWaitMs: this.ackWaitMs,
+      onRepull: (why) => {
+        this.log.warn({ why }, 'consumer pull stalled, pulling afresh');
+        messages.stop();
+      },
+      onReconnect: (why) => {
+        this.log.warn({ why, server: nc.info?.server_name }, 'consumer stalled on its server, reconnecting');
+        nc.reconnect().catch((err) => this.log.warn({ err }, 'could not reconnect'));
+      },
+      // A handler at work (or stuck on its database) says nothing about the pull.
+      busy: () => this.inFlight.size > 0,
+    });
   }
 
   private track(p: Promise<void>): Promise<void> {
