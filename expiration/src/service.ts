@@ -10,5 +10,6 @@ export const expirationService: ServiceDefinition<typeof configSpec> = {
   configSpec,
   migrationsFolder: path.join(__dirname, 'db/migrations'),
   buildApp,
-  consumers: [orderCreatedConsumer],
+  consumers: [orderCreatedConsumer], // Events about different records in parallel; one record's events still one at a time, in order.
+  consumerConcurrency: 4,
 };

@@ -18,5 +18,6 @@ export const ordersService: ServiceDefinition<typeof configSpec> = {
     ticketUpdatedConsumer,
     expirationCompleteConsumer,
     paymentCreatedConsumer,
-  ],
+  ], // Events about different records in parallel; one record's events still one at a time, in order.
+  consumerConcurrency: 4,
 };

@@ -28,6 +28,8 @@ export function createPaymentsService(
     dependencies: (base) => paymentsDependencies(base, options.provider),
     buildApp,
     consumers: [orderCreatedConsumer, orderCancelledConsumer, orderCompletedConsumer],
+    // Events about different orders in parallel; one order's events still one at a time, in order.
+    consumerConcurrency: 4,
     background: async ({ config, db, logger, deps, metrics }) => {
       const jobs = [
         startRefundWorker({

@@ -13,5 +13,7 @@ export const ticketsService: ServiceDefinition<typeof configSpec> = {
   migrationsFolder: path.join(__dirname, 'db/migrations'),
   buildApp,
   consumers: [orderCreatedConsumer, orderCancelledConsumer, orderCompletedConsumer],
+  // Events about different orders in parallel; one order's events still one at a time, in order
+  // (the handlers lock the ticket row, so two orders of one ticket take turns too).
   consumerConcurrency: 4,
 };

@@ -174,6 +174,10 @@ export const serviceConfigSpec = defineConfig({
     default: 0,
     min: 0,
   },
+  CONSUMER_CONCURRENCY: {
+    doc: 'Messages each event consumer handles at once per process, over what the service declares: a number for all (e.g. 8), <consumer>=<number> for one (e.g. order.created=8), or both comma-separated; events about one record are still handled one at a time',
+    optional: true,
+  },
   OUTBOX_RETENTION_HOURS: {
     doc: 'How long published events stay in the outbox as an audit trail (and for republishing)',
     type: 'number',

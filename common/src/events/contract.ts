@@ -17,6 +17,11 @@ export interface EventContract<S extends string = string, D = unknown> {
   readonly subject: S;
   readonly description: string;
   readonly schema: JSONSchemaType<D>;
+  /**
+   * The record a valid payload is about (a ticket's or an order's id). A consumer handling several
+   * events at once never handles two with the same key at the same time: it takes them in stream order.
+   */
+  key(data: D): string;
   /** Checks a payload; returns the problems, empty when valid. */
   validate(data: unknown): string[];
 }
@@ -40,6 +45,7 @@ export function defineEvent<S extends string, D>(def: {
   subject: S;
   description: string;
   schema: JSONSchemaType<D>;
+  key(data: D): string;
 }): EventContract<S, D> {
   let compiled: ValidateFunction<D> | undefined;
   return {

@@ -8,6 +8,7 @@ export interface ExpirationCompleteData {
 export const expirationComplete = defineEvent<'expiration.complete', ExpirationCompleteData>({
   subject: 'expiration.complete',
   description: "An order's reservation window has passed; orders cancels it unless it is complete.",
+  key: (data) => data.orderId,
   schema: {
     type: 'object',
     properties: { orderId: uuidSchema },

@@ -6,5 +6,6 @@ export type OrderCancelledData = OrderTicketRef;
 export const orderCancelled = defineEvent<'order.cancelled', OrderCancelledData>({
   subject: 'order.cancelled',
   description: 'An order was cancelled by its buyer or by expiry.',
+  key: (data) => data.id,
   schema: orderTicketRefSchema,
 });

@@ -18,6 +18,7 @@ export interface OrderCreatedData {
 export const orderCreated = defineEvent<'order.created', OrderCreatedData>({
   subject: 'order.created',
   description: 'A buyer reserved a ticket until expiresAt.',
+  key: (data) => data.id,
   schema: {
     type: 'object',
     properties: {

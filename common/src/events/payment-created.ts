@@ -11,6 +11,7 @@ export interface PaymentCreatedData {
 export const paymentCreated = defineEvent<'payment.created', PaymentCreatedData>({
   subject: 'payment.created',
   description: 'An order was paid; orders completes it.',
+  key: (data) => data.orderId,
   schema: {
     type: 'object',
     properties: {

@@ -13,6 +13,7 @@ export interface TicketCreatedData {
 export const ticketCreated = defineEvent<'ticket.created', TicketCreatedData>({
   subject: 'ticket.created',
   description: 'A seller listed a ticket (version 0).',
+  key: (data) => data.id,
   schema: {
     type: 'object',
     properties: {

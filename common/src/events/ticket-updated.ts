@@ -15,6 +15,7 @@ export const ticketUpdated = defineEvent<'ticket.updated', TicketUpdatedData>({
   subject: 'ticket.updated',
   description:
     'A ticket changed: edited by its seller, reserved, released or sold. Version +1 on every change.',
+  key: (data) => data.id,
   schema: {
     type: 'object',
     properties: {

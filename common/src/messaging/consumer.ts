@@ -33,6 +33,11 @@ export interface ConsumerDefinition<S extends Subject = Subject> {
   subject: S;
   /** Names the consumer in logs and in the inbox; defaults to the subject. */
   name?: string;
+  /**
+   * Messages this consumer handles at once in one instance, unless the service's
+   * `CONSUMER_CONCURRENCY` says otherwise (default: the service's `consumerConcurrency`, else 1).
+   */
+  concurrency?: number;
   handle(tx: Tx, event: EventEnvelope<S, EventData<S>>, ctx: HandlerContext): Promise<void>;
 }
 
@@ -40,9 +45,9 @@ export interface ConsumerDefinition<S extends Subject = Subject> {
 export function defineConsumer<S extends Subject>(
   subject: S,
   handle: ConsumerDefinition<S>['handle'],
-  options: { name?: string } = {},
+  options: { name?: string; concurrency?: number } = {},
 ): ConsumerDefinition<S> {
-  return { subject, handle, name: options.name };
+  return { subject, handle, name: options.name, concurrency: options.concurrency };
 }
 
 /** Options of a running consumer. */
@@ -60,7 +65,10 @@ export interface EventConsumerOptions<S extends Subject> {
   maxVersionWaits?: number;
   /** Time the server waits for an ack before redelivering. */
   ackWaitMs?: number;
-  /** Messages handled at once by this instance. */
+  /**
+   * Messages handled at once by this instance (default 1). Two with the same key (the record the
+   * event is about, see `EventContract.key`) are never handled at once: the later waits its turn.
+   */
   concurrency?: number;
   /**
    * How long events may wait on the server while reaching nobody (this instance idle) before it
@@ -113,13 +121,16 @@ export class EventConsumer<S extends Subject = Subject> {
   private readonly maxDeliveries: number;
   private readonly maxVersionWaits: number;
   private readonly ackWaitMs: number;
-  private readonly concurrency: number;
+  /** Messages this instance handles at once. */
+  readonly concurrency: number;
   private readonly stallTimeoutMs: number;
   private readonly log: Logger;
   private messages?: ConsumerMessages;
   private running = false;
   private loop?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per key, the last message taken in whose handling has not finished (the next one of that key waits for it). */
+  private readonly lastOfKey = new Map<string, Promise<void>>();
 
   constructor(private readonly options: EventConsumerOptions<S>) {
     const { service, definition } = options;
@@ -197,7 +208,7 @@ export class EventConsumer<S extends Subject = Subject> {
             await this.track(this.process(m));
           } else {
             while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
-            void this.track(this.process(m));
+            void this.track(this.inTurn(m));
           }
           watchdog.active();
           if (!this.running) break;
@@ -236,6 +247,25 @@ export class EventConsumer<S extends Subject = Subject> {
     });
   }
 
+  /**
+   * Handles `m` once no earlier message of the same key is being handled. Messages arrive in stream
+   * order, so one instance applies a record's events in that order; replicas sharing the durable
+   * consumer are kept apart by the handlers' row locks and version checks, as before.
+   */
+  private inTurn(m: JsMsg): Promise<void> {
+    const decoded = this.decode(m.string(), m.subject);
+    if (!('event' in decoded)) return this.process(m, decoded);
+    const key = `${contractFor(m.subject)!.key(decoded.event.data as never)}`;
+    const before = this.lastOfKey.get(key);
+    const turn = before ? before.then(() => this.process(m, decoded)) : this.process(m, decoded);
+    this.lastOfKey.set(key, turn);
+    const forget = () => {
+      if (this.lastOfKey.get(key) === turn) this.lastOfKey.delete(key);
+    };
+    void turn.then(forget, forget);
+    return turn;
+  }
+
   private track(p: Promise<void>): Promise<void> {
     this.inFlight.add(p);
     return p.finally(() => this.inFlight.delete(p));
@@ -245,7 +275,7 @@ export class EventConsumer<S extends Subject = Subject> {
    * Handles one message in a `process <subject>` span, a child of the publish span whose context the
    * message carries (and linked to the trace a scheduled event was caused in); never throws.
    */
-  async process(m: JsMsg): Promise<void> {
+  async process(m: JsMsg, decoded?: Decoded<S>): Promise<void> {
     const traceparent = m.headers?.get('traceparent') || undefined;
     const parent = contextFromTraceparent(traceparent, m.headers?.get('tracestate'));
     const origin = spanContextFromTraceparent(m.headers?.get(TRACE_LINK_HEADER));
@@ -267,19 +297,23 @@ export class EventConsumer<S extends Subject = Subject> {
       parent,
     );
     try {
-      await context.with(trace.setSpan(parent, span), () => this.processInSpan(m, traceparent));
+      await context.with(trace.setSpan(parent, span), () => this.processInSpan(m, traceparent, decoded));
     } finally {
       span.end();
     }
   }
 
-  private async processInSpan(m: JsMsg, traceparent: string | undefined): Promise<void> {
+  private async processInSpan(
+    m: JsMsg,
+    traceparent: string | undefined,
+    decodedBefore: Decoded<S> | undefined,
+  ): Promise<void> {
     // The ack timer restarts now, not when the message was buffered: a short ack_wait then only
     // bounds how long a crashed instance holds a message, not how long a queue may wait.
     m.working();
     const deliveryCount = m.info.deliveryCount;
     const raw = m.string();
-    const decoded = this.decode(raw, m.subject);
+    const decoded = decodedBefore ?? this.decode(raw, m.subject);
     if ('problem' in decoded) {
       await this.deadLetter(m, raw, decoded.problem, decoded.eventId, traceparent);
       return;
@@ -341,10 +375,7 @@ export class EventConsumer<S extends Subject = Subject> {
     }
   }
 
-  private decode(
-    raw: string,
-    subject: string,
-  ): { event: EventEnvelope<S, EventData<S>> } | { problem: string; eventId?: string } {
+  private decode(raw: string, subject: string): Decoded<S> {
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -399,6 +430,10 @@ export class EventConsumer<S extends Subject = Subject> {
     this.events.emit('dead-lettered', { eventId, reason });
   }
 }
+
+/** A message's body: the valid event, or why it cannot be one. */
+type Decoded<S extends Subject> =
+  { event: EventEnvelope<S, EventData<S>> } | { problem: string; eventId?: string };
 
 /** Backoff before redelivering a failed event: 200 ms doubling up to 10 s. */
 function retryDelay(deliveryCount: number): number {

@@ -14,6 +14,7 @@ import {
 import { createDatabase, type Database } from '../db/database';
 import { migrateDatabase } from '../db/migrate';
 import { createLogger, type Logger } from '../http/logger';
+import { consumerConcurrencies } from './consumer-concurrency';
 import type { Stoppable } from './periodic-job';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
@@ -73,7 +74,10 @@ export interface ServiceDefinition<S extends ConfigSpec, D = undefined> {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   consumers?: ConsumerDefinition<any>[] | ((deps: AppDeps<ConfigOf<S>, D>) => ConsumerDefinition<any>[]);
-  /** Handlers of one consumer instance running at once. */
+  /**
+   * Messages each consumer of one instance handles at once, unless the consumer declares its own
+   * `concurrency` (default 1); `CONSUMER_CONCURRENCY` overrides both.
+   */
   consumerConcurrency?: number;
   /** Extra background work (started after the consumers, stopped before them). */
   background?: (deps: AppDeps<ConfigOf<S>, D>) => Promise<Stoppable>;
@@ -157,6 +161,10 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   checkAgainstCatalog(def.name, Array.isArray(def.consumers) ? def.consumers : undefined, catalog);
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
   def.checkConfig?.(config);
+  // A setting naming no consumer stops the start before anything connects (consumers built from
+  // the deps are checked once built).
+  if (Array.isArray(def.consumers))
+    consumerConcurrencies(def.consumers, def.consumerConcurrency, config.CONSUMER_CONCURRENCY);
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
   // The last thing stop() does: the spans of the shutdown itself get out before the process exits.
   const closers: { name: string; close: () => Promise<unknown> }[] = [
@@ -248,6 +256,11 @@ export async function startService<S extends ConfigSpec, D = undefined>(
 
     const definitions = typeof def.consumers === 'function' ? def.consumers(deps) : (def.consumers ?? []);
     checkAgainstCatalog(def.name, definitions, catalog);
+    const concurrencies = consumerConcurrencies(
+      definitions,
+      def.consumerConcurrency,
+      config.CONSUMER_CONCURRENCY,
+    );
     const consumers = (nc && jsm ? definitions : []).map((definition) => {
       const c = new EventConsumer({
         service: def.name,
@@ -256,12 +269,14 @@ export async function startService<S extends ConfigSpec, D = undefined>(
         jsm: jsm!,
         db: database.db,
         logger,
-        concurrency: def.consumerConcurrency,
+        concurrency: concurrencies.get(definition.name ?? definition.subject),
       });
       messagingMetrics.watch(c);
       return c;
     });
     for (const c of consumers) await c.start();
+    if (consumers.length > 0)
+      logger.info({ concurrency: Object.fromEntries(concurrencies) }, 'consumers started');
     closers.unshift({ name: 'consumers', close: () => Promise.all(consumers.map((c) => c.stop())) });
     if (consumers.length > 0) {
       const janitor = new InboxJanitor({

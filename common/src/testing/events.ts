@@ -75,7 +75,14 @@ function matches(payload: SignalPayload, eventId: string | undefined): boolean {
 /** Starts `definition` as the service `service` would (same durable consumer, inbox and dead-letter table). */
 export async function startTestConsumer<S extends Subject>(
   definition: ConsumerDefinition<S>,
-  options: { service: string; natsUrl: string; db: Database; maxDeliveries?: number; concurrency?: number },
+  options: {
+    service: string;
+    natsUrl: string;
+    db: Database;
+    maxDeliveries?: number;
+    concurrency?: number;
+    ackWaitMs?: number;
+  },
 ): Promise<TestConsumer<S>> {
   const nc = await connectTestUser(options.natsUrl, testUserFor(options.natsUrl, options.service));
   const owner = Object.entries(serviceCatalog).find(([, d]) =>
@@ -92,6 +99,7 @@ export async function startTestConsumer<S extends Subject>(
     logger: silentLogger(),
     maxDeliveries: options.maxDeliveries,
     concurrency: options.concurrency,
+    ackWaitMs: options.ackWaitMs,
   });
   const buffered: { kind: SignalKind; payload: SignalPayload }[] = [];
   const waiters: { kind: SignalKind; eventId?: string; take(payload: SignalPayload): void }[] = [];

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import request from 'supertest';
-import { idempotencyConfigSpec } from '../../config/config';
+import { ConfigError, idempotencyConfigSpec } from '../../config/config';
 import { silentLogger } from '../../http/logger';
 import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
@@ -221,6 +221,57 @@ describe('runService', () => {
     await service.stop();
 
     expect(events).toEqual(['background stopped', 'dependencies closed']);
+  });
+
+  it('runs each consumer with the concurrency CONSUMER_CONCURRENCY gives it, over what the service declares', async () => {
+    const service = await startService(
+      {
+        ...demoService,
+        consumers: [
+          defineConsumer('expiration.complete', async () => undefined, { name: 'declared', concurrency: 3 }),
+          defineConsumer('expiration.complete', async () => undefined, { name: 'overridden' }),
+          defineConsumer('expiration.complete', async () => undefined, { name: 'service-default' }),
+        ],
+        consumerConcurrency: 2,
+      },
+      {
+        env: {
+          DATABASE_URL: db.url,
+          ...nats.env(NATS_TEST_USER),
+          DEMO_KEY: 'x',
+          PORT: '0',
+          CONSUMER_CONCURRENCY: 'overridden=8',
+        },
+        logger: silentLogger(),
+        catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
+      },
+    );
+    try {
+      expect(service.consumers.map((c) => [c.inboxName, c.concurrency])).toEqual([
+        ['demo:declared', 3],
+        ['demo:overridden', 8],
+        ['demo:service-default', 2],
+      ]);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('refuses a CONSUMER_CONCURRENCY that names no consumer of the service, naming it', async () => {
+    const start = startService(demoService, {
+      env: {
+        DATABASE_URL: db.url,
+        ...nats.env(NATS_TEST_USER),
+        DEMO_KEY: 'x',
+        PORT: '0',
+        CONSUMER_CONCURRENCY: 'order.created=4',
+      },
+      logger: silentLogger(),
+      catalog: demoCatalog,
+    });
+
+    await expect(start).rejects.toThrow(ConfigError);
+    await expect(start).rejects.toThrow('CONSUMER_CONCURRENCY: this service has no consumer "order.created"');
   });
 
   it('refuses to start a service the catalog does not know, naming it', async () => {
