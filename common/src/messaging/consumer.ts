@@ -84,6 +84,8 @@ export interface ConsumerSignals {
   retry: [{ event?: EventEnvelope; error: unknown; deliveryCount: number }];
   deferred: [{ event: EventEnvelope; deliveryCount: number }];
   'dead-lettered': [{ eventId?: string; reason: string }];
+  /** A well-formed event on a subject this consumer does not take (the server strayed from the durable's filter). */
+  misdelivered: [{ eventId: string; subject: string }];
 }
 
 const tracer = trace.getTracer('@ticketing/common/consumer');
@@ -318,6 +320,19 @@ export class EventConsumer<S extends Subject = Subject> {
       await this.deadLetter(m, raw, decoded.problem, decoded.eventId, traceparent);
       return;
     }
+    if ('elsewhere' in decoded) {
+      // Not poison: a valid event for other consumers, whose own durables deliver it to them.
+      // nats-server 2.9.10 was seen handing a filtered durable other subjects' messages after its
+      // stream leader was cut off and healed; dead-lettering them would page an operator for
+      // events nobody here lost.
+      this.log.warn(
+        { eventId: decoded.elsewhere.id, subject: m.subject, streamSeq: m.seq },
+        'event on a subject this consumer does not take, skipped',
+      );
+      m.term();
+      this.events.emit('misdelivered', { eventId: decoded.elsewhere.id, subject: m.subject });
+      return;
+    }
     const event = decoded.event;
     trace.getActiveSpan()?.setAttribute('messaging.message.id', event.id);
     const log = this.log.child({ eventId: event.id });
@@ -388,13 +403,14 @@ export class EventConsumer<S extends Subject = Subject> {
     if (envelopeProblems.length > 0)
       return { problem: `invalid envelope: ${envelopeProblems.join('; ')}`, eventId };
     const envelope = value as EventEnvelope;
-    if (envelope.subject !== subject || subject !== this.options.definition.subject) {
+    if (envelope.subject !== subject) {
       return {
         problem: `subject mismatch: envelope says ${envelope.subject}, message was on ${subject}`,
         eventId,
       };
     }
     const problems = contractFor(subject)?.validate(envelope.data) ?? ['unknown subject'];
+    if (problems.length === 0 && subject !== this.options.definition.subject) return { elsewhere: envelope };
     if (problems.length > 0) return { problem: `payload fails its schema: ${problems.join('; ')}`, eventId };
     return { event: envelope as EventEnvelope<S, EventData<S>> };
   }
@@ -433,7 +449,10 @@ export class EventConsumer<S extends Subject = Subject> {
 
 /** A message's body: the valid event, or why it cannot be one. */
 type Decoded<S extends Subject> =
-  { event: EventEnvelope<S, EventData<S>> } | { problem: string; eventId?: string };
+  | { event: EventEnvelope<S, EventData<S>> }
+  | { problem: string; eventId?: string }
+  /** A valid event of another subject than this consumer's. */
+  | { elsewhere: EventEnvelope };
 
 /** Backoff before redelivering a failed event: 200 ms doubling up to 10 s. */
 function retryDelay(deliveryCount: number): number {

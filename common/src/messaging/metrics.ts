@@ -213,7 +213,14 @@ export function createMessagingMetrics(options: MessagingMetricsOptions): Messag
       // Present from the start at 0, so the first dead letter is an increase Prometheus sees.
       deadLetters.inc({ consumer: c.inboxName }, 0);
       c.events.on('dead-lettered', () => deadLetters.inc({ consumer: c.inboxName }));
-      for (const outcome of ['handled', 'duplicate', 'retry', 'deferred', 'dead-lettered'] as const) {
+      for (const outcome of [
+        'handled',
+        'duplicate',
+        'retry',
+        'deferred',
+        'dead-lettered',
+        'misdelivered',
+      ] as const) {
         c.events.on(outcome, () => consumed.inc({ consumer: c.inboxName, outcome }));
       }
     },

@@ -63,6 +63,7 @@ const SIGNAL_KINDS = Object.keys({
   retry: true,
   deferred: true,
   'dead-lettered': true,
+  misdelivered: true,
 } satisfies Record<SignalKind, true>) as SignalKind[];
 
 /** Whether a signal is about the event `eventId` (every signal is, when `eventId` is omitted). */

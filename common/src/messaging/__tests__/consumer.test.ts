@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createDatabase } from '../../db/database';
 import { publishRaw, publishTestEvent, startTestConsumer, type TestConsumer } from '../../testing/events';
 import { startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { waitFor } from '../../testing/wait-for';
-import { defineConsumer } from '../consumer';
+import { defineConsumer, durableName } from '../consumer';
 import { STREAM_NAME } from '../nats';
 import { shouldApplyVersion } from '../versioning';
 import { connectWithStream, ticketData } from './helpers';
@@ -189,6 +189,33 @@ describe('event consumer', () => {
       payload: 'this is not json',
     });
     expect(await applied(good.data.id)).toEqual([1]);
+  });
+
+  it('skips a valid event of another subject that the server hands it, without dead-lettering it', async () => {
+    // A durable whose filter was widened behind the consumer's back stands in for a server that
+    // strays from the filter, as nats-server 2.9.10 did after its stream leader was cut off and healed.
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(STREAM_NAME, {
+      durable_name: durableName('svc', 'ticket.created'),
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: 'ticket.>',
+    });
+    const tc = await start(
+      startTestConsumer(countingConsumer, { service: 'svc', natsUrl: nats.url, db: db.db }),
+    );
+    const skipped = tc.next('misdelivered');
+    const stray = await publishTestEvent(nc, 'ticket.updated', {
+      ...ticketData(5, { version: 1 }),
+      orderId: null,
+    });
+    const good = await publishTestEvent(nc, 'ticket.created', ticketData(6));
+
+    expect(await skipped).toMatchObject({ eventId: stray.id, subject: 'ticket.updated' });
+    await tc.next('handled', good.id);
+    const dead = await db.pool.query('select count(*)::int as n from dead_letters');
+    expect(dead.rows[0].n).toBe(0);
+    const kept = await db.pool.query('select event_id from inbox');
+    expect(kept.rows).toEqual([{ event_id: good.id }]);
   });
 
   it('dead-letters an event whose handler keeps failing after the delivery limit, and goes on', async () => {
