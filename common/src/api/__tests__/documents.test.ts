@@ -127,6 +127,22 @@ describe('docs/asyncapi.yaml', () => {
     }
   });
 
+  it("names each subject's record key as the event contract's key function reads it", () => {
+    for (const [subject, contract] of Object.entries(eventCatalog)) {
+      const pointer: string = document.components.messages[subject]['x-record-key'];
+      // A payload whose every field holds a value of its own, so the key says which field it read.
+      const fields = Object.keys((contract.schema as { properties: object }).properties);
+      const data = Object.fromEntries(fields.map((field) => [field, `value of ${field}`]));
+      const message: Record<string, unknown> = { id: 'event id', subject, occurredAt: 'now', data };
+      const pointed = pointer
+        .split('/')
+        .slice(1)
+        .reduce<unknown>((value, part) => (value as Record<string, unknown>)[part], message);
+
+      expect([subject, pointed]).toEqual([subject, (contract.key as (d: unknown) => string)(data)]);
+    }
+  });
+
   it('says who sends and who receives each subject, as the service catalog does', () => {
     const declared: Record<string, { publishes: string[]; consumes: string[] }> = {};
     for (const operation of Object.values(document.operations) as {
