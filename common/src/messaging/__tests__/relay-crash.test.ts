@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -13,6 +13,8 @@ import { commitTicketEvents, connectWithStream, exactlyOnce, newRelay, streamMes
 let nats: NatsServerHandle;
 let db: TestDatabase;
 let nc: NatsConnection;
+/** The relay process of the test: killed here too, or a test that timed out would leave jest hanging on it. */
+let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -21,6 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await nc.close();
   await db.drop();
   await nats.stop();
@@ -29,7 +32,7 @@ afterAll(async () => {
 describe('a relay process killed mid-batch', () => {
   it('loses no event, and whatever it re-sends is dropped by the stream or the inbox', async () => {
     const ids = await commitTicketEvents(db.db, 6000, 500);
-    const child = spawn(
+    const relayProcess = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(__dirname, 'fixtures/relay-process.ts')],
       {
@@ -37,8 +40,12 @@ describe('a relay process killed mid-batch', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
+    child = relayProcess;
     let batches = 0;
-    child.stdout.on('data', (d: Buffer) => (batches += (d.toString().match(/^batch [1-9]/gm) ?? []).length));
+    relayProcess.stdout.on(
+      'data',
+      (d: Buffer) => (batches += (d.toString().match(/^batch [1-9]/gm) ?? []).length),
+    );
     await waitFor(() => batches >= 1, { timeoutMs: 30_000, what: 'a first batch' });
     // Kill it while a batch is on the stream but not yet marked published: the worst moment.
     const jsm = await jetstreamManager(nc);
@@ -52,8 +59,8 @@ describe('a relay process killed mid-batch', () => {
       },
       { timeoutMs: 30_000, intervalMs: 5, what: 'a batch in flight' },
     );
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
+    const exited = new Promise((r) => relayProcess.once('exit', r));
+    relayProcess.kill('SIGKILL');
     await exited;
     const left = (await db.pool.query('select count(*)::int as n from outbox where published_at is null'))
       .rows[0].n;
@@ -85,5 +92,6 @@ describe('a relay process killed mid-batch', () => {
       'select count(*)::int as n, count(distinct event_id)::int as d from inbox',
     );
     expect(inbox.rows[0]).toEqual({ n: ids.length, d: ids.length });
-  });
+    // A hang guard above the waits' own timeouts (30 + 30 + 60 + 60 s) on a slow, busy machine.
+  }, 240_000);
 });

@@ -119,7 +119,8 @@ describe('outbox relay', () => {
     await Promise.all(connections.map(({ nc: c }) => c.close()));
 
     expect(exactlyOnce(ids, await streamMessageIds(nc))).toEqual({ missing: 0, duplicates: 0, extra: 0 });
-  });
+    // A hang guard above the drain's own 120 s wait: a slow, busy machine takes minutes, not 60 s.
+  }, 180_000);
 
   it('publishes a scheduled event no earlier than its time and within 1 s after it', async () => {
     const relay = newRelay(db, nc, { pollIntervalMs: 5_000 });
