@@ -144,6 +144,12 @@ export const serviceConfigSpec = defineConfig({
     default: 10000,
     min: 1,
   },
+  DATABASE_POOL_MAX: {
+    doc: "Most connections one process opens to its database; by default its consumers' concurrency summed, plus 4 for the outbox relay, plus 10 for HTTP and background work. A deployment budgets replicas (plus a rolling update's surge) times this below the database's max_connections",
+    type: 'int',
+    optional: true,
+    min: 1,
+  },
   NATS_URL: { doc: 'NATS server URL(s), comma-separated', type: 'string' },
   NATS_CLIENT_NAME: { doc: 'Name this process gives NATS (the pod name in Kubernetes)', optional: true },
   NATS_USER: {

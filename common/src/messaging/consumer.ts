@@ -259,13 +259,38 @@ export class EventConsumer<S extends Subject = Subject> {
     if (!('event' in decoded)) return this.process(m, decoded);
     const key = `${contractFor(m.subject)!.key(decoded.event.data as never)}`;
     const before = this.lastOfKey.get(key);
-    const turn = before ? before.then(() => this.process(m, decoded)) : this.process(m, decoded);
+    let turn: Promise<void>;
+    if (before) {
+      // Waiting is progress too: left silent past ack_wait, the message would be redelivered and
+      // handled a second time (found in the inbox, but a redelivery all the same).
+      const stopWaiting = this.keepInProgress(m);
+      turn = before.finally(stopWaiting).then(() => this.process(m, decoded));
+    } else {
+      turn = this.process(m, decoded);
+    }
     this.lastOfKey.set(key, turn);
     const forget = () => {
       if (this.lastOfKey.get(key) === turn) this.lastOfKey.delete(key);
     };
     void turn.then(forget, forget);
     return turn;
+  }
+
+  /**
+   * Tells the server every third of ack_wait that `m` is still in hand, until the returned function
+   * is called. Only a live process does so: one that dies stops telling, and its messages are
+   * redelivered after ack_wait as before.
+   */
+  private keepInProgress(m: JsMsg): () => void {
+    const timer = setInterval(() => {
+      try {
+        m.working();
+      } catch {
+        // The connection is closing or closed: the server will redeliver, nothing to tell it.
+      }
+    }, this.ackWaitMs / 3);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private track(p: Promise<void>): Promise<void> {
@@ -336,17 +361,22 @@ export class EventConsumer<S extends Subject = Subject> {
     const event = decoded.event;
     trace.getActiveSpan()?.setAttribute('messaging.message.id', event.id);
     const log = this.log.child({ eventId: event.id });
+    // A handler slower than ack_wait (waiting for a pool connection, a lock) is still at work: a
+    // redelivery meanwhile would only queue behind its row locks, or behind it for its key here.
+    const stopWorking = this.keepInProgress(m);
     try {
-      const applied = await this.options.db.transaction(async (tx) => {
-        const fresh = await tx
-          .insert(inbox)
-          .values({ consumer: this.inboxName, eventId: event.id, subject: event.subject })
-          .onConflictDoNothing()
-          .returning({ eventId: inbox.eventId });
-        if (fresh.length === 0) return false;
-        await this.options.definition.handle(tx, event, { logger: log, deliveryCount });
-        return true;
-      });
+      const applied = await this.options.db
+        .transaction(async (tx) => {
+          const fresh = await tx
+            .insert(inbox)
+            .values({ consumer: this.inboxName, eventId: event.id, subject: event.subject })
+            .onConflictDoNothing()
+            .returning({ eventId: inbox.eventId });
+          if (fresh.length === 0) return false;
+          await this.options.definition.handle(tx, event, { logger: log, deliveryCount });
+          return true;
+        })
+        .finally(stopWorking);
       m.ack();
       if (applied) {
         log.debug('event handled');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import type express from 'express';
+import type { Pool } from 'pg';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -15,6 +16,7 @@ import { createDatabase, type Database } from '../db/database';
 import { migrateDatabase } from '../db/migrate';
 import { createLogger, type Logger } from '../http/logger';
 import { consumerConcurrencies } from './consumer-concurrency';
+import { databasePoolSize } from './pool-size';
 import type { Stoppable } from './periodic-job';
 import { createMetrics, type Metrics } from '../http/metrics';
 import type { HealthOptions } from '../http/health';
@@ -135,6 +137,8 @@ export interface RunningService {
   url: string;
   logger: Logger;
   db: Database;
+  /** The most connections its database pool opens (`databasePoolSize`). */
+  databasePoolMax: number;
   /** Undefined for a service with nothing on the bus (it does not connect to NATS). */
   nc?: NatsConnection;
   relay?: OutboxRelay;
@@ -162,9 +166,28 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   const config = loadConfig(def.configSpec, options.env ?? process.env) as ConfigOf<S> & ServiceConfig;
   def.checkConfig?.(config);
   // A setting naming no consumer stops the start before anything connects (consumers built from
-  // the deps are checked once built).
-  if (Array.isArray(def.consumers))
-    consumerConcurrencies(def.consumers, def.consumerConcurrency, config.CONSUMER_CONCURRENCY);
+  // the deps are checked once built). The pool is sized for them; consumers built from the deps
+  // are not known yet, so the catalog's subjects stand in for them.
+  const declaration = Object.hasOwn(catalog, def.name) ? catalog[def.name] : undefined;
+  const knownConsumers = Array.isArray(def.consumers)
+    ? def.consumers
+    : (declaration?.consumes ?? []).map((subject) => ({ subject }));
+  // A service with nothing on the bus (auth) gets no NATS credentials and opens no connection.
+  const usesNats =
+    !declaration ||
+    declaration.publishes.length > 0 ||
+    declaration.consumes.length > 0 ||
+    def.consumers !== undefined;
+  const poolMax = databasePoolSize({
+    consumerConcurrencies: knownConcurrencies(
+      knownConsumers,
+      def.consumerConcurrency,
+      config.CONSUMER_CONCURRENCY,
+      Array.isArray(def.consumers),
+    ),
+    relay: usesNats,
+    setting: config.DATABASE_POOL_MAX,
+  });
   const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
   // The last thing stop() does: the spans of the shutdown itself get out before the process exits.
   const closers: { name: string; close: () => Promise<unknown> }[] = [
@@ -174,6 +197,7 @@ export async function startService<S extends ConfigSpec, D = undefined>(
 
   try {
     const database = createDatabase(config.DATABASE_URL, {
+      max: poolMax,
       applicationName: def.name,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -181,14 +205,8 @@ export async function startService<S extends ConfigSpec, D = undefined>(
     });
     closers.unshift({ name: 'database pool', close: () => database.close() });
     await migrateDatabase(database.pool, database.db, def.migrationsFolder);
+    await reportPoolBudget(database.pool, poolMax, logger);
 
-    // A service with nothing on the bus (auth) gets no NATS credentials and opens no connection.
-    const declaration = Object.hasOwn(catalog, def.name) ? catalog[def.name] : undefined;
-    const usesNats =
-      !declaration ||
-      declaration.publishes.length > 0 ||
-      declaration.consumes.length > 0 ||
-      def.consumers !== undefined;
     const nc = usesNats
       ? await connectNats({
           servers: config.NATS_URL,
@@ -261,6 +279,13 @@ export async function startService<S extends ConfigSpec, D = undefined>(
       def.consumerConcurrency,
       config.CONSUMER_CONCURRENCY,
     );
+    const needed = databasePoolSize({
+      consumerConcurrencies: concurrencies.values(),
+      relay: usesNats,
+      setting: config.DATABASE_POOL_MAX,
+    });
+    if (needed > poolMax)
+      logger.warn({ poolMax, needed }, 'database pool smaller than the consumers built need');
     const consumers = (nc && jsm ? definitions : []).map((definition) => {
       const c = new EventConsumer({
         service: def.name,
@@ -334,6 +359,7 @@ export async function startService<S extends ConfigSpec, D = undefined>(
       url: `http://127.0.0.1:${port}`,
       logger,
       db: database.db,
+      databasePoolMax: poolMax,
       nc,
       relay,
       consumers,
@@ -361,6 +387,45 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   } catch (err) {
     for (const c of closers) await c.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * The concurrencies the pool is sized for. Consumers built from the deps are not known before the
+ * pool opens: the catalog's subjects stand in for them, and a setting naming one by another name is
+ * left for the check once they are built.
+ */
+function knownConcurrencies(
+  consumers: readonly { subject: string; name?: string; concurrency?: number }[],
+  declaredForService: number | undefined,
+  setting: string | undefined,
+  exact: boolean,
+): Iterable<number> {
+  try {
+    return consumerConcurrencies(consumers, declaredForService, setting).values();
+  } catch (err) {
+    if (exact || !(err instanceof ConfigError)) throw err;
+    return consumerConcurrencies(consumers, declaredForService, undefined).values();
+  }
+}
+
+/**
+ * Logs the pool's size beside the connections the server accepts, and warns when this one process
+ * could take them all: every other replica, service and admin session would then be refused.
+ */
+async function reportPoolBudget(pool: Pool, poolMax: number, logger: Logger): Promise<void> {
+  const { rows } = await pool.query<{ available: number }>(
+    `select current_setting('max_connections')::int
+            - current_setting('superuser_reserved_connections')::int as available`,
+  );
+  const available = rows[0]!.available;
+  if (poolMax >= available) {
+    logger.warn(
+      { poolMax, available },
+      'database pool may open as many connections as the server accepts: lower DATABASE_POOL_MAX or CONSUMER_CONCURRENCY, or raise max_connections',
+    );
+  } else {
+    logger.info({ poolMax, available }, 'database pool sized');
   }
 }
 

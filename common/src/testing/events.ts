@@ -73,17 +73,21 @@ function matches(payload: SignalPayload, eventId: string | undefined): boolean {
   return (p.id ?? p.eventId ?? p.event?.id) === eventId;
 }
 
+/** How `startTestConsumer` runs a consumer. */
+export interface TestConsumerOptions {
+  /** The service it plays: its durable consumer, inbox name and NATS user. */
+  service: string;
+  natsUrl: string;
+  db: Database;
+  maxDeliveries?: number;
+  concurrency?: number;
+  ackWaitMs?: number;
+}
+
 /** Starts `definition` as the service `service` would (same durable consumer, inbox and dead-letter table). */
 export async function startTestConsumer<S extends Subject>(
   definition: ConsumerDefinition<S>,
-  options: {
-    service: string;
-    natsUrl: string;
-    db: Database;
-    maxDeliveries?: number;
-    concurrency?: number;
-    ackWaitMs?: number;
-  },
+  options: TestConsumerOptions,
 ): Promise<TestConsumer<S>> {
   const nc = await connectTestUser(options.natsUrl, testUserFor(options.natsUrl, options.service));
   const owner = Object.entries(serviceCatalog).find(([, d]) =>

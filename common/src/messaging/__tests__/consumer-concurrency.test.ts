@@ -2,40 +2,21 @@ import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { publishTestEvent, startTestConsumer, type TestConsumer } from '../../testing/events';
-import { NATS_TEST_USER, startNatsServer, type NatsServerHandle } from '../../testing/nats-server';
-import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
+import { publishTestEvent } from '../../testing/events';
+import { NATS_TEST_USER } from '../../testing/nats-server';
 import { waitFor } from '../../testing/wait-for';
 import { defineConsumer } from '../consumer';
-import { connectWithStream, ticketData } from './helpers';
+import {
+  appliedTo,
+  countingConsumer,
+  deliveriesTo,
+  ticketUpdate,
+  useConsumerTestBed,
+} from './consumer-test-bed';
+import { recordApplication } from './fixtures/replica';
+import { ticketData } from './helpers';
 
-let nats: NatsServerHandle;
-let db: TestDatabase;
-let nc: NatsConnection;
-const running: Pick<TestConsumer<never>, 'stop'>[] = [];
-
-beforeEach(async () => {
-  nats = await startNatsServer();
-  db = await createTestDatabase();
-  ({ nc } = await connectWithStream(nats.url));
-  await db.pool.query(
-    'create table replica (id uuid primary key, version int not null, applied int[] not null)',
-  );
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-  await nc.close();
-  await db.drop();
-  await nats.stop();
-});
-
-async function start<T extends Pick<TestConsumer<never>, 'stop'>>(p: Promise<T>): Promise<T> {
-  const c = await p;
-  running.push(c);
-  return c;
-}
+const bed = useConsumerTestBed();
 
 /** Counts the handlers running at once, overall and per ticket. */
 function overlapRecorder() {
@@ -64,55 +45,48 @@ describe('an event consumer handling several messages at once', () => {
     const recorder = overlapRecorder();
     let released!: () => void;
     const gate = new Promise<void>((r) => (released = r));
-    const tc = await start(
-      startTestConsumer(
-        defineConsumer('ticket.created', (tx, event) =>
-          recorder.around(event.data.id, async () => {
-            // Held until four run at once: a consumer that handled one at a time would never get there.
-            if (recorder.seen.most >= 4) released();
-            await Promise.race([gate, new Promise((r) => setTimeout(r, 10_000))]);
-            await tx.execute(
-              sql`insert into replica (id, version, applied) values (${event.data.id}, 0, '{1}')`,
-            );
-          }),
-        ),
-        { service: 'svc', natsUrl: nats.url, db: db.db, concurrency: 4 },
+    const tc = await bed.consume(
+      defineConsumer('ticket.created', (tx, event) =>
+        recorder.around(event.data.id, async () => {
+          // Held until four run at once: a consumer that handled one at a time would never get there.
+          if (recorder.seen.most >= 4) released();
+          await Promise.race([gate, new Promise((r) => setTimeout(r, 10_000))]);
+          await tx.execute(
+            sql`insert into replica (id, version, applied) values (${event.data.id}, 0, '{1}')`,
+          );
+        }),
       ),
+      { concurrency: 4 },
     );
     const events = [];
-    for (let i = 0; i < 12; i++) events.push(await publishTestEvent(nc, 'ticket.created', ticketData(i)));
+    for (let i = 0; i < 12; i++) events.push(await publishTestEvent(bed.nc, 'ticket.created', ticketData(i)));
 
     for (const e of events) await tc.next('handled', e.id);
     expect(recorder.seen.most).toBe(4);
-    const rows = await db.pool.query('select count(*)::int as n from replica');
+    const rows = await bed.db.pool.query('select count(*)::int as n from replica');
     expect(rows.rows[0].n).toBe(12);
   });
 
   it('never handles two events about one ticket at once, and applies them in stream order', async () => {
     const recorder = overlapRecorder();
-    const tc = await start(
-      startTestConsumer(
-        defineConsumer('ticket.updated', (tx, event) =>
-          recorder.around(event.data.id, async () => {
-            await new Promise((r) => setTimeout(r, 2));
-            await tx.execute(
-              sql`insert into replica (id, version, applied) values (${event.data.id}, ${event.data.version}, array[${event.data.version}]::int[])
+    const tc = await bed.consume(
+      defineConsumer('ticket.updated', (tx, event) =>
+        recorder.around(event.data.id, async () => {
+          await new Promise((r) => setTimeout(r, 2));
+          await tx.execute(
+            sql`insert into replica (id, version, applied) values (${event.data.id}, ${event.data.version}, array[${event.data.version}]::int[])
                   on conflict (id) do update set version = excluded.version, applied = replica.applied || excluded.version`,
-            );
-          }),
-        ),
-        { service: 'svc', natsUrl: nats.url, db: db.db, concurrency: 8 },
+          );
+        }),
       ),
+      { concurrency: 8 },
     );
     const tickets = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
     const ids: string[] = [];
     // Interleaved: every ticket's next version is right behind the others' on the stream.
     for (let v = 0; v < 20; v++) {
       for (const id of tickets) {
-        const e = await publishTestEvent(nc, 'ticket.updated', {
-          ...ticketData(v, { id, version: v }),
-          orderId: null,
-        });
+        const e = await publishTestEvent(bed.nc, 'ticket.updated', ticketUpdate(id, v));
         ids.push(e.id);
       }
     }
@@ -122,9 +96,38 @@ describe('an event consumer handling several messages at once', () => {
     expect(recorder.seen.most).toBeGreaterThan(1);
     const versions = Array.from({ length: 20 }, (_, v) => v);
     for (const id of tickets) {
-      const r = await db.pool.query<{ applied: number[] }>('select applied from replica where id = $1', [id]);
+      const r = await bed.db.pool.query<{ applied: number[] }>('select applied from replica where id = $1', [
+        id,
+      ]);
       expect(r.rows[0]!.applied).toEqual(versions);
     }
+  });
+
+  it('keeps an event waiting behind a slower one about the same ticket from being redelivered, however long it waits', async () => {
+    const ackWaitMs = 1_000;
+    const deliveries: { version: number; deliveryCount: number }[] = [];
+    const tc = await bed.consume(
+      defineConsumer('ticket.updated', async (tx, event, ctx) => {
+        deliveries.push({ version: event.data.version, deliveryCount: ctx.deliveryCount });
+        // The first version holds the ticket's turn for three ack_waits; the second waits all that time.
+        if (event.data.version === 0) await new Promise((r) => setTimeout(r, 3 * ackWaitMs));
+        await recordApplication(tx, event.data.id);
+      }),
+      { concurrency: 4, ackWaitMs },
+    );
+    const id = crypto.randomUUID();
+    const first = await publishTestEvent(bed.nc, 'ticket.updated', ticketUpdate(id, 0));
+    const second = await publishTestEvent(bed.nc, 'ticket.updated', ticketUpdate(id, 1));
+
+    await tc.next('handled', first.id);
+    await tc.next('handled', second.id);
+    expect(deliveries).toEqual([
+      { version: 0, deliveryCount: 1 },
+      { version: 1, deliveryCount: 1 },
+    ]);
+    // One delivery each: neither was redelivered (a redelivery would be skipped as a repeat, but made all the same).
+    expect(await deliveriesTo(bed.nc, tc.consumer.durable)).toBe(2);
+    expect(await appliedTo(bed.db, id)).toEqual([1, 1]);
   });
 
   it('applies once each event whose handler was killed mid-way with others in flight, when it is redelivered', async () => {
@@ -132,7 +135,7 @@ describe('an event consumer handling several messages at once', () => {
     const events = [];
     for (let i = 0; i < 30; i++) {
       const data = { ...ticketData(i), title: i % 3 === 0 ? `Ticket ${i} stuck` : `Ticket ${i}` };
-      events.push(await publishTestEvent(nc, 'ticket.created', data));
+      events.push(await publishTestEvent(bed.nc, 'ticket.created', data));
     }
     const child = spawn(
       process.execPath,
@@ -140,8 +143,8 @@ describe('an event consumer handling several messages at once', () => {
       {
         env: {
           ...process.env,
-          DATABASE_URL: db.url,
-          ...nats.env(NATS_TEST_USER),
+          DATABASE_URL: bed.db.url,
+          ...bed.nats.env(NATS_TEST_USER),
           CONCURRENCY: '4',
           ACK_WAIT_MS: String(ackWaitMs),
         },
@@ -161,28 +164,20 @@ describe('an event consumer handling several messages at once', () => {
     await exited;
     expect(handledBefore).toBeGreaterThan(0);
 
-    await start(
-      startTestConsumer(
-        defineConsumer('ticket.created', async (tx, event) => {
-          await tx.execute(
-            sql`insert into replica (id, version, applied) values (${event.data.id}, 0, array[1])
-                on conflict (id) do update set applied = replica.applied || 1`,
-          );
-        }),
-        { service: 'svc', natsUrl: nats.url, db: db.db, concurrency: 4, ackWaitMs },
-      ),
-    );
+    await bed.consume(countingConsumer, { concurrency: 4, ackWaitMs });
 
     await waitFor(
-      async () => (await db.pool.query('select count(*)::int as n from replica')).rows[0].n === events.length,
+      async () =>
+        (await bed.db.pool.query('select count(*)::int as n from replica')).rows[0].n === events.length,
       { timeoutMs: 30_000, what: 'every event applied' },
     );
     // Whatever the first process committed is not applied again; what it had in hand is applied now.
     await waitFor(
-      async () => (await db.pool.query('select count(*)::int as n from inbox')).rows[0].n === events.length,
+      async () =>
+        (await bed.db.pool.query('select count(*)::int as n from inbox')).rows[0].n === events.length,
       { timeoutMs: 30_000, what: 'every event in the inbox' },
     );
-    const rows = await db.pool.query<{ applied: number[] }>('select applied from replica');
+    const rows = await bed.db.pool.query<{ applied: number[] }>('select applied from replica');
     expect(rows.rows.map((r) => r.applied)).toEqual(events.map(() => [1]));
   });
 });

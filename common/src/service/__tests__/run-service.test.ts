@@ -12,6 +12,8 @@ import type { AppDeps } from '../run-service';
 import { defineConsumer, durableName } from '../../messaging/consumer';
 import { STREAM_NAME } from '../../messaging/nats';
 import { ServiceDefinitionError, startService, type RunningService } from '../run-service';
+import { HTTP_CONNECTIONS, RELAY_CONNECTIONS } from '../pool-size';
+import { publishTestEvent } from '../../testing/events';
 import { demoCatalog, demoConfigSpec, demoService } from './fixtures/demo-service';
 
 let nats: NatsServerHandle;
@@ -255,6 +257,94 @@ describe('runService', () => {
     } finally {
       await service.stop();
     }
+  });
+
+  it('opens enough database connections for every message its consumers may hold at once, beyond the HTTP share', async () => {
+    const concurrency = 16;
+    let inside = 0;
+    let most = 0;
+    let release!: () => void;
+    const allInside = new Promise<void>((r) => (release = r));
+    const service = await startService(
+      {
+        ...demoService,
+        consumers: [
+          defineConsumer(
+            'expiration.complete',
+            async () => {
+              // Each handler runs in its own open transaction: held until all of them hold one.
+              inside++;
+              most = Math.max(most, inside);
+              if (inside >= concurrency) release();
+              await Promise.race([allInside, new Promise((r) => setTimeout(r, 10_000))]);
+              inside--;
+            },
+            { name: 'wide' },
+          ),
+        ],
+        consumerConcurrency: concurrency,
+      },
+      {
+        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        logger: silentLogger(),
+        catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
+      },
+    );
+    const nc = await nats.connect(NATS_TEST_USER);
+    try {
+      for (let i = 0; i < concurrency; i++)
+        await publishTestEvent(nc, 'expiration.complete', { orderId: crypto.randomUUID() });
+
+      await allInside;
+      expect(most).toBe(concurrency);
+      expect(service.databasePoolMax).toBe(concurrency + RELAY_CONNECTIONS + HTTP_CONNECTIONS);
+    } finally {
+      await nc.close();
+      await service.stop();
+    }
+  });
+
+  it('refuses a DATABASE_POOL_MAX that is not a whole number, naming it', async () => {
+    const start = startService(demoService, {
+      env: {
+        DATABASE_URL: db.url,
+        ...nats.env(NATS_TEST_USER),
+        DEMO_KEY: 'x',
+        PORT: '0',
+        DATABASE_POOL_MAX: 'lots',
+      },
+      logger: silentLogger(),
+      catalog: demoCatalog,
+    });
+
+    await expect(start).rejects.toThrow(ConfigError);
+    await expect(start).rejects.toThrow('DATABASE_POOL_MAX must be an integer, got "lots"');
+  });
+
+  it('refuses a DATABASE_POOL_MAX below what its consumers and relay may hold at once, naming it', async () => {
+    const start = startService(
+      {
+        ...demoService,
+        consumers: [defineConsumer('expiration.complete', async () => undefined)],
+        consumerConcurrency: 8,
+      },
+      {
+        env: {
+          DATABASE_URL: db.url,
+          ...nats.env(NATS_TEST_USER),
+          DEMO_KEY: 'x',
+          PORT: '0',
+          DATABASE_POOL_MAX: '10',
+        },
+        logger: silentLogger(),
+        catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
+      },
+    );
+
+    await expect(start).rejects.toThrow(ConfigError);
+    await expect(start).rejects.toThrow(
+      'DATABASE_POOL_MAX must be at least 13 for this service (its consumers may hold 8 connections at once and its relay 4, plus one for HTTP), got 10',
+    );
   });
 
   it('refuses a CONSUMER_CONCURRENCY that names no consumer of the service, naming it', async () => {
