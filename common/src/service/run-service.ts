@@ -165,7 +165,9 @@ export async function startService<S extends ConfigSpec, D = undefined>(
   // the deps are checked once built).
   if (Array.isArray(def.consumers))
     consumerConcurrencies(def.consumers, def.consumerConcurrency, config.CONSUMER_CONCURRENCY);
-  const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
+  const logger =
+    options.logger ??
+    createLogger({ service: def.name, level: config.LOG_LEVEL, linePrefix: config.LOG_LINE_PREFIX });
   // The last thing stop() does: the spans of the shutdown itself get out before the process exits.
   const closers: { name: string; close: () => Promise<unknown> }[] = [
     { name: 'tracing', close: () => flushTracing() },
