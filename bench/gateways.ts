@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createProxyServer } from 'http-proxy-3';
+import { createTracerProvider } from '@ticketing/common/telemetry';
 import { startGateway } from '../system/src/gateway';
 import { matchRoute } from '../system/src/routes';
 
@@ -80,11 +81,21 @@ async function upstream(): Promise<void> {
   await listen(server);
 }
 
-/** Our gateway, as `npm start` runs it (one catch-all route to the upstream). */
-async function ours(upstreamPort: number): Promise<void> {
+/**
+ * Our gateway (one catch-all route to the upstream); `traced`: with its server span per request
+ * exported to a file, as `npm start` runs it (the spans go to a temporary directory).
+ */
+async function ours(upstreamPort: number, traced = false): Promise<void> {
+  const tracing = traced
+    ? createTracerProvider({
+        service: 'gateway',
+        env: { TRACES_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gateway-traces-')) },
+      })
+    : undefined;
   const gw = await startGateway({
     routes: [{ prefix: '/', service: 'upstream' }],
     upstream: () => ({ host: '127.0.0.1', port: upstreamPort }),
+    tracer: tracing?.provider.getTracer('@ticketing/system/gateway'),
   });
   ready(gw.server);
 }
@@ -292,6 +303,7 @@ const roles: Record<string, () => Promise<void>> = {
   main,
   upstream,
   ours: () => ours(upstreamArg),
+  'ours-traced': () => ours(upstreamArg, true),
   library: () => library(upstreamArg),
 };
 const run = roles[ROLE];

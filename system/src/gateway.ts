@@ -49,8 +49,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { extractW3CHeaders, injectW3CHeaders, traceresponseOf } from '@ticketing/common/telemetry';
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { extractW3CHeaders, traceresponseOf } from '@ticketing/common/telemetry';
 import { matchRoute, type Route } from './routes';
 
 /** Where one replica of a service listens. */
@@ -311,10 +311,15 @@ function framingProblem(req: http.IncomingMessage, upgrade: boolean): [number, s
   return undefined;
 }
 
-function sendJson(res: http.ServerResponse, status: number, message: string, close = false): void {
-  const span = spans.get(res);
-  const traceresponse = span && traceresponseOf(span.spanContext());
-  endSpan(res, status);
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  close = false,
+  span?: RequestSpan,
+): void {
+  const traceresponse = span?.traceresponse;
+  span?.end(status);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -484,17 +489,41 @@ class Balancer {
   }
 }
 
-/** The gateway's span of a response being answered, if it has one. */
-const spans = new WeakMap<http.ServerResponse, Span>();
+/** The gateway's server span of one proxied request. */
+class RequestSpan {
+  /** Its `traceresponse` value, which is also the `traceparent` the upstream gets. */
+  readonly traceresponse: string | undefined;
+  private ended = false;
 
-/** Ends the response's span with its status (once; later calls do nothing). */
-function endSpan(res: http.ServerResponse, status: number): void {
-  const span = spans.get(res);
-  if (!span) return;
-  spans.delete(res);
-  span.setAttribute('http.response.status_code', status);
-  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-  span.end();
+  constructor(private readonly span: Span) {
+    this.traceresponse = traceresponseOf(span.spanContext());
+  }
+
+  /**
+   * Sets the span as the parent on the upstream request's headers: `traceparent` carries the same
+   * four fields as `traceresponse` (version, trace id, span id, flags), and a `tracestate` the
+   * client sent goes on. Written directly rather than through a propagator and a new context,
+   * which cost about a tenth of the gateway's time per request.
+   */
+  propagate(headers: http.OutgoingHttpHeaders): void {
+    delete headers.tracestate;
+    if (!this.traceresponse) {
+      delete headers.traceparent;
+      return;
+    }
+    headers.traceparent = this.traceresponse;
+    const state = this.span.spanContext().traceState?.serialize();
+    if (state) headers.tracestate = state;
+  }
+
+  /** Ends it with the response's status (once; later calls do nothing). */
+  end(status: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.span.setAttribute('http.response.status_code', status);
+    if (status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
+    this.span.end();
+  }
 }
 
 /** Starts the gateway on `port` (0 = any free port) and host (default 127.0.0.1). */
@@ -545,26 +574,26 @@ export async function startGateway(
       }
       const service = route.service;
       const method = req.method ?? 'GET';
-      const parent = extractW3CHeaders(req.headers);
-      const span = options.tracer?.startSpan(
-        `${method} ${route.prefix}`,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'http.request.method': method,
-            'http.route': route.prefix,
-            'url.path': (req.url ?? '/').split('?')[0],
-            'ticketing.upstream': service,
-          },
-        },
-        parent,
-      );
-      const traceresponse = span && traceresponseOf(span.spanContext());
-      if (span) {
-        spans.set(res, span);
-        // A client that goes away mid-answer still ends the span.
-        res.on('close', () => endSpan(res, res.statusCode));
-      }
+      const url = req.url ?? '/';
+      const query = url.indexOf('?');
+      const span =
+        options.tracer &&
+        new RequestSpan(
+          options.tracer.startSpan(
+            `${method} ${route.prefix}`,
+            {
+              kind: SpanKind.SERVER,
+              attributes: {
+                'http.request.method': method,
+                'http.route': route.prefix,
+                'url.path': query < 0 ? url : url.slice(0, query),
+                'ticketing.upstream': service,
+              },
+            },
+            extractW3CHeaders(req.headers),
+          ),
+        );
+      const traceresponse = span?.traceresponse;
       const finish = (status: number) =>
         options.onRequest?.({
           method: req.method ?? 'GET',
@@ -575,8 +604,9 @@ export async function startGateway(
         });
       const targets = asList(options.upstream(service));
       if (targets.length === 0) {
+        if (span) res.on('close', () => span.end(res.statusCode));
         if (options.fallback?.(service, req, res)) return;
-        sendJson(res, 502, UNAVAILABLE);
+        sendJson(res, 502, UNAVAILABLE, false, span);
         finish(502);
         return;
       }
@@ -590,7 +620,7 @@ export async function startGateway(
       const tried = new Set<string>();
       let current: http.ClientRequest | undefined;
       let currentTarget: Upstream | undefined;
-      if (span) injectW3CHeaders(trace.setSpan(parent, span), headers);
+      span?.propagate(headers);
       let settled = false;
       let clientGone = false;
       const timer = setTimeout(() => {
@@ -605,7 +635,7 @@ export async function startGateway(
         current?.destroy();
         finish(504);
         // The client may still be sending a body nobody will read: end the connection with the answer.
-        sendJson(res, 504, TIMEOUT, true);
+        sendJson(res, 504, TIMEOUT, true, span);
       }, upstreamTimeoutMs);
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -613,15 +643,17 @@ export async function startGateway(
         settled = true;
         options.onError?.({ service, url: req.url ?? '/', upstream: currentTarget, error });
         if (!res.headersSent) finish(502);
-        sendJson(res, 502, UNAVAILABLE, true);
+        sendJson(res, 502, UNAVAILABLE, true, span);
       };
-      // The client went away: stop the upstream work too.
       res.on('close', () => {
         clearTimeout(timer);
+        // The client went away: stop the upstream work too.
         if (!res.writableFinished) {
           clientGone = true;
           current?.destroy();
         }
+        // Answered, or not (a client gone mid-answer): the span ends either way.
+        span?.end(res.statusCode);
       });
 
       const attempt = (lastError?: Error) => {
@@ -665,7 +697,7 @@ export async function startGateway(
           );
           upstreamRes.pipe(res);
           upstreamRes.on('error', () => res.destroy());
-          res.on('finish', () => finish(upstreamRes.statusCode ?? 0));
+          if (options.onRequest) res.on('finish', () => finish(upstreamRes.statusCode ?? 0));
         });
         upstreamReq.on('error', (error) => {
           if (clientGone || settled) return;

@@ -55,7 +55,11 @@ export interface SystemOptions {
   services?: readonly ServiceName[];
   /** Start the client when it is built (client/.next). Default true. */
   client?: boolean;
-  /** Where every log line goes (children's lines are prefixed `[name] `). Default stdout. */
+  /**
+   * Where every log line goes (children's lines are prefixed `[name] `). Default stdout, where the
+   * services write their lines themselves (their logger adds the prefix, LOG_LINE_PREFIX); given a
+   * sink, every line of every child passes through it.
+   */
   log?: LogSink;
   /** false: PostgreSQL with fsync off. Default: true unless ephemeral. */
   durablePostgres?: boolean;
@@ -126,6 +130,12 @@ async function startChild(spec: {
   readyPath: string;
   readyTimeoutMs: number;
   log: LogSink;
+  /**
+   * Its stdout goes straight to ours rather than line by line through `log` (its stderr still
+   * does). Under load the relay made this process, which also runs the gateway, wake up, split,
+   * prefix and rewrite every line every service wrote.
+   */
+  stdoutDirect?: boolean;
   live: Set<ChildProcess>;
 }): Promise<ProcessHandle> {
   let child: ChildProcess;
@@ -139,7 +149,7 @@ async function startChild(spec: {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', spec.stdoutDirect ? 'inherit' : 'pipe', 'pipe'],
     });
     child = proc;
     spec.live.add(proc);
@@ -163,7 +173,9 @@ async function startChild(spec: {
         resolve();
       }),
     );
-    lastOutput = () => (recent.length > 0 ? `${recent.join('\n')}\n`.slice(-6000) : '');
+    lastOutput = () =>
+      (recent.length > 0 ? `${recent.join('\n')}\n`.slice(-6000) : '') +
+      (spec.stdoutDirect ? `(its log lines, written straight to stdout, are above)\n` : '');
     try {
       await waitReady(spec.readyTimeoutMs);
     } catch (err) {
@@ -284,6 +296,8 @@ function baseChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
       k.startsWith('NATS_USER') ||
       k.startsWith('NATS_PASSWORD') ||
       k === 'JEST_WORKER_ID' ||
+      // Set per process when a service writes its own lines (see `log`), never inherited.
+      k === 'LOG_LINE_PREFIX' ||
       k === 'NODE_OPTIONS'
     )
       continue;
@@ -297,6 +311,7 @@ function baseChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const env = options.env ?? process.env;
   const log = options.log ?? stdoutSink;
+  const servicesWriteStdout = options.log === undefined;
   const serviceNames = options.services ?? SERVICE_NAMES;
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   // A cluster is started only when the system runs its own NATS.
@@ -442,11 +457,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
           ...nats!.credentialsEnv(svc),
           NATS_CLIENT_NAME: childEnv.NATS_CLIENT_NAME ? `${childEnv.NATS_CLIENT_NAME}-${name}` : name,
           JWT_KEY: jwtKey,
+          ...(servicesWriteStdout ? { LOG_LINE_PREFIX: `[${name}] ` } : {}),
           ...(options.serviceEnv?.[svc] ?? {}),
         },
         readyPath: '/readyz',
         readyTimeoutMs,
         log,
+        stdoutDirect: servicesWriteStdout,
         live,
       }),
     );

@@ -162,6 +162,10 @@ export const serviceConfigSpec = defineConfig({
     optional: true,
   },
   LOG_LEVEL: { doc: 'pino log level', default: 'info' },
+  LOG_LINE_PREFIX: {
+    doc: 'Text written before every log line (`npm start` sets `[<process>] ` so a line says whose it is)',
+    optional: true,
+  },
   METRICS_POLL_INTERVAL_MS: {
     doc: "How often /metrics' outbox backlog and JetStream consumer gauges are refreshed",
     type: 'int',

@@ -12,6 +12,12 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; stdout when omitted (tests pass a stream to capture lines). */
   destination?: pino.DestinationStream;
+  /**
+   * Written before every line (e.g. `[tickets] `): `npm start` lets each service write to the
+   * terminal itself rather than relaying every line through its own process, and the prefix says
+   * whose line it is. Ignored with `destination`.
+   */
+  linePrefix?: string;
 }
 
 // Secrets must never reach a log line, whatever a caller passes as fields.
@@ -32,7 +38,7 @@ const REDACT_PATHS = [
  * Creates a JSON pino logger with `service`, ISO timestamps and secret redaction; a line written
  * inside a trace carries `trace_id` and `span_id`.
  */
-export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
+export function createLogger({ service, level = 'info', destination, linePrefix }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service },
@@ -43,7 +49,14 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
     // A line written inside a trace names it, so a log line leads to its spans and back.
     mixin: activeTraceIds,
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (!linePrefix) return pino(options);
+  // pino's own stdout stream (asynchronous, flushed on exit), each line prefixed on its way in.
+  const stdout = pino.destination({ dest: process.stdout.fd || 1, sync: false });
+  return pino(options, {
+    write: (line: string) => stdout.write(linePrefix + line),
+    flush: () => stdout.flush(),
+  } as pino.DestinationStream);
 }
 
 /** A logger that writes nothing, for tests. */

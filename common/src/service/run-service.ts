@@ -188,7 +188,9 @@ export async function startService<S extends ConfigSpec, D = undefined>(
     relay: usesNats,
     setting: config.DATABASE_POOL_MAX,
   });
-  const logger = options.logger ?? createLogger({ service: def.name, level: config.LOG_LEVEL });
+  const logger =
+    options.logger ??
+    createLogger({ service: def.name, level: config.LOG_LEVEL, linePrefix: config.LOG_LINE_PREFIX });
   // The last thing stop() does: the spans of the shutdown itself get out before the process exits.
   const closers: { name: string; close: () => Promise<unknown> }[] = [
     { name: 'tracing', close: () => flushTracing() },

@@ -652,6 +652,20 @@ describe('the gateway with tracing', () => {
     });
   });
 
+  it("passes the caller's tracestate upstream beside its own span's traceparent", async () => {
+    const callerTrace = crypto.randomBytes(16).toString('hex');
+    const callerSpan = crypto.randomBytes(8).toString('hex');
+
+    const res = await fetch(`${gateway.url}/api/tickets/42`, {
+      headers: { traceparent: `00-${callerTrace}-${callerSpan}-01`, tracestate: 'vendor=abc,other=1' },
+    });
+    await res.text();
+
+    const [, , spanId] = (res.headers.get('traceresponse') ?? '').split('-');
+    expect(tickets.seen.at(-1)?.headers.traceparent).toBe(`00-${callerTrace}-${spanId}-01`);
+    expect(tickets.seen.at(-1)?.headers.tracestate).toBe('vendor=abc,other=1');
+  });
+
   it('answers its own 502 with a traceresponse too, and records the span as an error', async () => {
     const res = await fetch(`${gateway.url}/api/orders`);
     await res.text();
