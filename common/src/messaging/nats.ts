@@ -43,8 +43,8 @@ export async function connectNats(options: {
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
     // Without it, every request (each JetStream publish, each ack with a reply) captures a stack
-    // trace up front in case it times out: ~8 % of a relay's CPU. Errors keep their name and
-    // message; only their stack shows the timer rather than the caller.
+    // trace up front in case it times out. Errors keep their name and message; only their stack
+    // shows the timer rather than the caller.
     noAsyncTraces: true,
   });
   void (async () => {
