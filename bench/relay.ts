@@ -8,7 +8,8 @@
  * Figures are ratios against a baseline taken in the same round on the same servers, so the
  * machine's other load weighs on both:
  * - drain: events/s drained from a backlog of `--events` outbox rows by 1 and by 4 relays, vs.
- *   plain JetStream publishes of the same messages (250 in flight, with message ids, no database).
+ *   plain JetStream publishes of the same messages (one connection, 250 in flight, with message
+ *   ids, no database). Relays and baseline connect alike, with common's connectNats.
  *   Completion is counted from the relays' `onBatch` reports, so measuring costs the database nothing.
  * - latency under load: a producer commits outbox rows at `--rate` events/s (open loop, `--per-tx`
  *   events per transaction) into one database; one relay publishes them; a consumer of another
@@ -20,6 +21,7 @@ import crypto from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
+  connectNats,
   createDatabase,
   messagingTables,
   defineConsumer,
@@ -87,10 +89,24 @@ async function fill(db: DatabaseHandle, count: number): Promise<void> {
   }
 }
 
-/** Events/s of plain JetStream publishes, 250 in flight at a time, each with a message id. */
+/**
+ * A connection as a service's relay has one: common's connectNats (its client options), as the
+ * service that publishes ticket.created. The baseline and the relays use the same.
+ */
+function connectAsService(nats: NatsServerHandle): Promise<NatsConnection> {
+  const { user, password } = nats.credentials('tickets');
+  return connectNats({ servers: nats.url, logger, user, password });
+}
+
+/**
+ * Events/s of plain JetStream publishes on one connection, 250 in flight at a time (a relay
+ * batch's worth, awaited together), each with a message id.
+ */
 async function baseline(nats: NatsServerHandle): Promise<number> {
-  const nc = await nats.connect();
-  await (await jetstreamManager(nc)).streams.purge(STREAM_NAME);
+  const admin = await nats.connect();
+  await (await jetstreamManager(admin)).streams.purge(STREAM_NAME);
+  await admin.close();
+  const nc = await connectAsService(nats);
   const js = jetstream(nc);
   const started = performance.now();
   for (let i = 0; i < EVENTS; i += BATCH_SIZE) {
@@ -114,7 +130,9 @@ async function drain(nats: NatsServerHandle, db: DatabaseHandle, relays: number)
   await db.pool.query('delete from outbox');
   await db.pool.query('vacuum analyze outbox');
   await fill(db, EVENTS);
-  const conns: NatsConnection[] = await Promise.all(Array.from({ length: relays }, () => nats.connect()));
+  const conns: NatsConnection[] = await Promise.all(
+    Array.from({ length: relays }, () => connectAsService(nats)),
+  );
   let published = 0;
   let done!: () => void;
   const drained = new Promise<void>((r) => (done = r));
@@ -158,7 +176,7 @@ async function latencyUnderLoad(
   await admin.close();
   await producer.pool.query('delete from outbox');
   await producer.pool.query('vacuum analyze outbox');
-  const nc = await nats.connect();
+  const nc = await connectAsService(nats);
   const relay = new OutboxRelay({
     pool: producer.pool,
     js: jetstream(nc),

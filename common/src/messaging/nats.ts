@@ -42,6 +42,10 @@ export async function connectNats(options: {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
+    // Without it, every request (each JetStream publish, each ack with a reply) captures a stack
+    // trace up front in case it times out. Errors keep their name and message; only their stack
+    // shows the timer rather than the caller.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const s of nc.status()) {
