@@ -9,15 +9,17 @@
  * load generator in its own process, and runs both loads at the same time. Whatever else the
  * machine is doing then weighs on both alike, which sequential runs on a shared machine cannot
  * promise. The figure is tracing on / off of the requests/s summed over the rounds; the bar is 0.9.
- * Beside it, the CPU time each system spent per request during the load (from /proc, Linux): what
- * tracing costs in work, which depends less on how busy the machine is than throughput does.
+ * Each round's ratio, their median and the lowest are printed too, to show how far one round can
+ * be trusted. Beside them, the CPU time each system spent per request during the load (from /proc
+ * through system/src/cpu.ts, Linux): what tracing costs in work, which depends less on how busy the
+ * machine is than throughput does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import fs from 'node:fs';
 import os from 'node:os';
+import { startCpuWindow, type MeteredProcess } from '../system/src/cpu';
 import { runLoad } from '../system/src/load';
-import { startSystem } from '../system/src/system';
+import { startSystem, type RunningSystem } from '../system/src/system';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -41,54 +43,28 @@ interface Result {
   p99: Record<string, number>;
   /** CPU milliseconds used during the load, by group. */
   cpuMs: Record<CpuGroup, number>;
+  /** CPU milliseconds used during the load by each service (where tracing's cost lands). */
+  serviceCpuMs: Record<string, number>;
 }
 
-/** /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s (USER_HZ) on Linux. */
-const TICKS_PER_SECOND = 100;
-
-/** CPU time (user + system, ms) the process has used so far; 0 once it is gone. */
-function cpuMsOf(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-/** Every process below `pid` (PostgreSQL's backends included). */
-function descendantsOf(pid: number): number[] {
-  let children: number[];
-  try {
-    children = fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-  return children.flatMap((child) => [child, ...descendantsOf(child)]);
-}
-
-/** CPU time so far of every process of the system, by pid (this process as pid 0). */
-function cpuSnapshot(): Map<number, number> {
-  const own = process.cpuUsage();
-  const snapshot = new Map([[0, (own.user + own.system) / 1000]]);
-  for (const pid of descendantsOf(process.pid)) snapshot.set(pid, cpuMsOf(pid));
-  return snapshot;
-}
-
-/** CPU milliseconds used between two snapshots, by group (a process started in between counts from 0). */
-function cpuUsedBetween(before: Map<number, number>, after: Map<number, number>, services: Set<number>) {
-  const used: Record<CpuGroup, number> = { services: 0, 'gateway + load': 0, 'postgres + nats': 0 };
-  for (const [pid, ms] of after) {
-    const group: CpuGroup = pid === 0 ? 'gateway + load' : services.has(pid) ? 'services' : 'postgres + nats';
-    used[group] += ms - (before.get(pid) ?? 0);
-  }
-  return used;
+/** The system's processes, by CPU group: the five services, this process, PostgreSQL's tree and NATS. */
+function meteredProcesses(system: RunningSystem): { group: CpuGroup; process: MeteredProcess }[] {
+  return [
+    // The local gateway is a server inside this process, with the load generator: /proc cannot split them.
+    { group: 'gateway + load', process: { name: 'gateway + load', pid: () => process.pid } },
+    ...Object.values(system.replicas)
+      .flat()
+      .map((p) => ({ group: 'services' as const, process: { name: p.name, pid: () => p.pid } })),
+    { group: 'postgres + nats', process: { name: 'nats-server', pid: () => system.nats.pid() ?? -1 } },
+    ...(system.postgres
+      ? [
+          {
+            group: 'postgres + nats' as const,
+            process: { name: 'PostgreSQL', pid: () => system.postgres!.pid, tree: true },
+          },
+        ]
+      : []),
+  ];
 }
 
 /** Child: boots one system, says `ready`, runs the load when told `go`, sends its result back. */
@@ -108,17 +84,23 @@ async function child(tracing: boolean): Promise<void> {
   try {
     process.send!('ready');
     await go;
-    const services = new Set(Object.values(system.services).map((s) => s.pid));
-    let before = cpuSnapshot();
+    const metered = meteredProcesses(system);
+    let window = startCpuWindow(metered.map((m) => m.process));
     const report = await runLoad({
       url: system.gatewayUrl,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
       print: () => undefined,
       // From the measured run's start: sign-up and warm-up are not the load.
-      onStart: () => (before = cpuSnapshot()),
+      onStart: () => (window = startCpuWindow(metered.map((m) => m.process))),
     });
-    const cpuMs = cpuUsedBetween(before, cpuSnapshot(), services);
+    const used = window.end();
+    const cpuMs: Record<CpuGroup, number> = { services: 0, 'gateway + load': 0, 'postgres + nats': 0 };
+    const serviceCpuMs: Record<string, number> = {};
+    used.rows.forEach((row, i) => {
+      cpuMs[metered[i]!.group] += row.seconds * 1000;
+      if (metered[i]!.group === 'services') serviceCpuMs[row.name] = row.seconds * 1000;
+    });
     const result: Result = {
       tracing,
       requests: report.requests,
@@ -127,6 +109,7 @@ async function child(tracing: boolean): Promise<void> {
       errors: report.errors,
       p99: Object.fromEntries(report.routes.map((r) => [r.route, r.p99])),
       cpuMs,
+      serviceCpuMs,
     };
     process.send!(result);
   } finally {
@@ -157,6 +140,18 @@ function startChild(tracing: boolean): { proc: ChildProcess; ready: Promise<void
   return { proc, ready, result };
 }
 
+/** CPU milliseconds per request of one service over the rounds given. */
+function serviceCpuPerRequest(list: Result[], service: string): number {
+  const ms = list.reduce((a, r) => a + (r.serviceCpuMs[service] ?? 0), 0);
+  return ms / list.reduce((a, r) => a + r.requests, 0);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** CPU milliseconds per request over the rounds given, of one group or all. */
 function cpuPerRequest(list: Result[], group?: CpuGroup): number {
   const groups: readonly CpuGroup[] = group ? [group] : CPU_GROUPS;
@@ -166,6 +161,7 @@ function cpuPerRequest(list: Result[], group?: CpuGroup): number {
 
 async function main(): Promise<void> {
   const results: Result[] = [];
+  const roundRatios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which one boots first.
     const order = r % 2 === 0 ? [false, true] : [true, false];
@@ -177,8 +173,9 @@ async function main(): Promise<void> {
     round.sort((a) => (a.tracing ? 1 : -1));
     results.push(...round);
     const [off, on] = round as [Result, Result];
+    roundRatios.push(on.requests / on.seconds / (off.requests / off.seconds));
     process.stdout.write(
-      `round ${r + 1}: off ${(off.requests / off.seconds).toFixed(1)} requests/s, on ${(on.requests / on.seconds).toFixed(1)} requests/s, ratio ${(on.requests / on.seconds / (off.requests / off.seconds)).toFixed(3)}, CPU ms/request ${cpuPerRequest([off]).toFixed(2)}/${cpuPerRequest([on]).toFixed(2)}, errors ${off.errors}/${on.errors}, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
+      `round ${r + 1}: off ${(off.requests / off.seconds).toFixed(1)} requests/s, on ${(on.requests / on.seconds).toFixed(1)} requests/s, ratio ${roundRatios[r]!.toFixed(3)}, CPU ms/request ${cpuPerRequest([off]).toFixed(2)}/${cpuPerRequest([on]).toFixed(2)}, errors ${off.errors}/${on.errors}, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
     );
   }
   const side = (tracing: boolean) => results.filter((r) => r.tracing === tracing);
@@ -204,8 +201,13 @@ async function main(): Promise<void> {
       ),
       ...CPU_GROUPS.map(cpuRow),
       `| CPU ms per request: all | ${cpuPerRequest(off).toFixed(2)} | ${cpuPerRequest(on).toFixed(2)} |`,
+      ...Object.keys(off[0]?.serviceCpuMs ?? {}).map(
+        (service) =>
+          `| CPU ms per request: ${service} | ${serviceCpuPerRequest(off, service).toFixed(2)} | ${serviceCpuPerRequest(on, service).toFixed(2)} |`,
+      ),
       '',
       `throughput with tracing on / off: ${ratio.toFixed(3)} (bar: >= 0.9)`,
+      `rounds on / off: ${roundRatios.map((x) => x.toFixed(3)).join(', ')}; median ${median(roundRatios).toFixed(3)}, lowest ${Math.min(...roundRatios).toFixed(3)}`,
       `CPU per request with tracing off / on: ${(cpuPerRequest(off) / cpuPerRequest(on)).toFixed(3)}`,
       '',
     ].join('\n'),

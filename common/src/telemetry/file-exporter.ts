@@ -37,7 +37,10 @@ export class FileSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') });
       return;
     }
-    const line = Buffer.concat([Buffer.from(body), Buffer.from('\n')]);
+    // One copy of the serialized batch, with its newline (a batch can be hundreds of kilobytes).
+    const line = Buffer.allocUnsafe(body.length + 1);
+    line.set(body);
+    line[body.length] = 0x0a;
     // One write at a time, so lines never interleave and the size stays exact.
     this.writing = this.writing.then(async () => {
       try {

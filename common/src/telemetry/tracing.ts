@@ -58,10 +58,20 @@ let started: Tracing | undefined;
 /** Probes and scrapes are not requests anybody wants to trace. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** A request target without its query string (every request asks: no array made for it). */
+const pathOf = (url: string) => {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+};
+
 /** The pg instrumentation's span names of transaction control statements (`pg.query:BEGIN <db>`). */
 const TRANSACTION_CONTROL = ['pg.query:BEGIN', 'pg.query:COMMIT', 'pg.query:ROLLBACK'];
 
+const PG_QUERY = 'pg.query:';
+
 const isTransactionControl = (spanName: string) =>
+  // A span that is not a query (server, route, publish, process) is settled by this one check.
+  spanName.startsWith(PG_QUERY) &&
   TRANSACTION_CONTROL.some(
     (prefix) =>
       spanName.startsWith(prefix) && (spanName.length === prefix.length || spanName[prefix.length] === ' '),
@@ -154,7 +164,7 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
         disabled.has('http')
           ? []
           : new HttpInstrumentation({
-              ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
+              ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(pathOf(req.url ?? '')),
               // Outgoing calls are traced only inside a trace (a provider API call made by a route).
               requireParentforOutgoingSpans: true,
             }),
