@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { priceToCents, shouldApplyVersion, type TicketCreatedData, type Tx } from '@ticketing/common';
 import { tickets } from '../db/schema';
 
@@ -11,6 +11,23 @@ export type TicketVersion = Pick<TicketCreatedData, 'id' | 'version' | 'title' |
  * earlier version is missing, so the consumer redelivers the event later.
  */
 export async function applyTicketVersion(tx: Tx, ticket: TicketVersion): Promise<boolean> {
+  const fields = { title: ticket.title, priceCents: priceToCents(ticket.price), version: ticket.version };
+  // The usual case in one statement: version 0 of a ticket not held yet, or N over a held N-1.
+  // Anything else (a repeat, a version ahead of its predecessor, a race) takes the locked path below.
+  const [applied] =
+    ticket.version === 0
+      ? await tx
+          .insert(tickets)
+          .values({ id: ticket.id, ...fields })
+          .onConflictDoNothing()
+          .returning({ id: tickets.id })
+      : await tx
+          .update(tickets)
+          .set(fields)
+          .where(and(eq(tickets.id, ticket.id), eq(tickets.version, ticket.version - 1)))
+          .returning({ id: tickets.id });
+  if (applied) return true;
+
   // The row lock serializes this with another version of the same ticket handled at the same time.
   const [held] = await tx
     .select({ version: tickets.version })
@@ -19,7 +36,6 @@ export async function applyTicketVersion(tx: Tx, ticket: TicketVersion): Promise
     .for('update');
   if (!shouldApplyVersion(held?.version, ticket.version, `ticket ${ticket.id}`)) return false;
 
-  const fields = { title: ticket.title, priceCents: priceToCents(ticket.price), version: ticket.version };
   if (held) {
     await tx.update(tickets).set(fields).where(eq(tickets.id, ticket.id));
   } else {

@@ -30,15 +30,23 @@ export class TicketContentionError extends TooManyRequestsError {
  * read. A lost race re-reads and decides again, so a change is never applied to a state it did not
  * see. The `ticket.updated` event goes to the outbox in the same transaction.
  * Returns the ticket after the change (as it is when there was none) and whether it changed, or
- * undefined when it does not exist.
+ * undefined when it does not exist. A caller that has just read the ticket under its row lock
+ * passes that row as `locked` (no one can change it before this transaction ends): the first
+ * attempt decides on it instead of reading the ticket again, one round trip fewer.
  */
 export async function changeTicket(
   tx: Tx,
   ticketId: string,
   decide: (current: TicketRow) => TicketChange | null,
+  locked?: TicketRow | null,
 ): Promise<{ ticket: TicketRow; changed: boolean } | undefined> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const [current] = await tx.select().from(tickets).where(eq(tickets.id, ticketId));
+    const [current] =
+      attempt === 1 && locked !== undefined
+        ? locked === null
+          ? []
+          : [locked]
+        : await tx.select().from(tickets).where(eq(tickets.id, ticketId));
     if (!current) return undefined;
     const change = decide(current);
     if (!change) return { ticket: current, changed: false };

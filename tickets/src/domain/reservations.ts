@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { NotYetApplicableError, type Tx } from '@ticketing/common';
 import { finishedOrders, tickets } from '../db/schema';
-import { changeTicket } from './change-ticket';
+import { changeTicket, type TicketRow } from './change-ticket';
 
 /** An order and the ticket it is about, as order events carry them. */
 export interface OrderRef {
@@ -25,8 +25,10 @@ export type ReservationOutcome =
  * and the ticket as the one before it committed them (a lock-free read let an `order.created` and
  * an `order.completed` of one order both miss each other, leaving a paid ticket unsold).
  */
-async function lockTicket(tx: Tx, ticketId: string): Promise<void> {
-  await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, ticketId)).for('update');
+async function lockTicket(tx: Tx, ticketId: string): Promise<TicketRow | null> {
+  // FOR UPDATE returns the row as the last writer committed it, so it doubles as changeTicket's read.
+  const [row] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for('update');
+  return row ?? null;
 }
 
 /**
@@ -37,15 +39,20 @@ async function lockTicket(tx: Tx, ticketId: string): Promise<void> {
  * lets only one live order hold a ticket), so the event is deferred until it arrives.
  */
 export async function reserveTicket(tx: Tx, { orderId, ticketId }: OrderRef): Promise<ReservationOutcome> {
-  await lockTicket(tx, ticketId);
+  const locked = await lockTicket(tx, ticketId);
   const [finished] = await tx.select().from(finishedOrders).where(eq(finishedOrders.orderId, orderId));
   if (finished?.outcome === 'cancelled') return 'order-already-cancelled';
   const completed = finished?.outcome === 'completed';
 
-  const result = await changeTicket(tx, ticketId, (t) => {
-    if (t.orderId !== null || t.soldAt !== null) return null;
-    return completed ? { orderId, soldAt: new Date() } : { orderId };
-  });
+  const result = await changeTicket(
+    tx,
+    ticketId,
+    (t) => {
+      if (t.orderId !== null || t.soldAt !== null) return null;
+      return completed ? { orderId, soldAt: new Date() } : { orderId };
+    },
+    locked,
+  );
   if (!result) return 'unknown-ticket';
   const { ticket, changed } = result;
   if (changed) return completed ? 'sold' : 'reserved';
@@ -62,10 +69,13 @@ export async function reserveTicket(tx: Tx, { orderId, ticketId }: OrderRef): Pr
  * remembers the order as cancelled so a late `order.created` cannot reserve again.
  */
 export async function releaseTicket(tx: Tx, { orderId, ticketId }: OrderRef): Promise<ReservationOutcome> {
-  await lockTicket(tx, ticketId);
+  const locked = await lockTicket(tx, ticketId);
   await tx.insert(finishedOrders).values({ orderId, ticketId, outcome: 'cancelled' }).onConflictDoNothing();
-  const result = await changeTicket(tx, ticketId, (t) =>
-    t.orderId === orderId && t.soldAt === null ? { orderId: null } : null,
+  const result = await changeTicket(
+    tx,
+    ticketId,
+    (t) => (t.orderId === orderId && t.soldAt === null ? { orderId: null } : null),
+    locked,
   );
   if (!result) return 'unknown-ticket';
   return result.changed ? 'released' : 'unchanged';
@@ -76,10 +86,13 @@ export async function releaseTicket(tx: Tx, { orderId, ticketId }: OrderRef): Pr
  * and remembers the order as completed so a late `order.created` sells the ticket to it.
  */
 export async function sellTicket(tx: Tx, { orderId, ticketId }: OrderRef): Promise<ReservationOutcome> {
-  await lockTicket(tx, ticketId);
+  const locked = await lockTicket(tx, ticketId);
   await tx.insert(finishedOrders).values({ orderId, ticketId, outcome: 'completed' }).onConflictDoNothing();
-  const result = await changeTicket(tx, ticketId, (t) =>
-    t.orderId === orderId && t.soldAt === null ? { soldAt: new Date() } : null,
+  const result = await changeTicket(
+    tx,
+    ticketId,
+    (t) => (t.orderId === orderId && t.soldAt === null ? { soldAt: new Date() } : null),
+    locked,
   );
   if (!result) return 'unknown-ticket';
   return result.changed ? 'sold' : 'unchanged';
