@@ -25,6 +25,7 @@ import { createProxyServer } from 'http-proxy-3';
 import { createTracerProvider } from '@ticketing/common/telemetry';
 import { startGateway } from '../system/src/gateway';
 import { matchRoute } from '../system/src/routes';
+import { median, runAutocannon, type AutocannonRun } from './autocannon';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -146,12 +147,15 @@ function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess
   });
 }
 
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  requests: number;
+/** One measurement with the run's connections; `post` sends the 1 KiB JSON body. */
+const autocannon = (url: string, seconds: number, post: boolean) =>
+  runAutocannon(url, {
+    connections: CONNECTIONS,
+    seconds,
+    flags: post ? ['-m', 'POST', '-H', 'content-type=application/json', '-b', POST_BODY] : [],
+  });
+
+interface Sample extends AutocannonRun {
   /** CPU time (user + system) the measured process (the proxy, or the upstream when direct) spent per request, in µs. */
   cpuPerRequest?: number;
 }
@@ -163,42 +167,6 @@ function cpuTime(proc: ChildProcess): Promise<number> {
     proc.send('cpu');
   });
 }
-
-/** One autocannon run, in its own process. */
-function autocannon(url: string, seconds: number, post: boolean): Promise<Sample> {
-  const bin = path.join(path.dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
-  const flags = ['-c', String(CONNECTIONS), '-d', String(seconds), '-j', '--renderStatusCodes'];
-  if (post) flags.push('-m', 'POST', '-H', 'content-type=application/json', '-b', POST_BODY);
-  const proc = spawn(process.execPath, [bin, ...flags, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      const r = JSON.parse(out) as {
-        requests: { average: number; total: number };
-        latency: { p50: number; p99: number };
-        errors: number;
-        timeouts: number;
-        non2xx: number;
-      };
-      resolve({
-        rps: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        errors: r.errors + r.timeouts + r.non2xx,
-        requests: r.requests.total,
-      });
-    });
-  });
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const procs: ChildProcess[] = [];
@@ -229,7 +197,7 @@ async function main(): Promise<void> {
         const byTarget = new Map<string, Sample>();
         for (const t of order) {
           const cpuBefore = await cpuTime(t.proc);
-          const s = await autocannon(`http://127.0.0.1:${t.port}${sc.path}`, SECONDS, sc.post);
+          const s: Sample = await autocannon(`http://127.0.0.1:${t.port}${sc.path}`, SECONDS, sc.post);
           s.cpuPerRequest = ((await cpuTime(t.proc)) - cpuBefore) / Math.max(1, s.requests);
           byTarget.set(t.key, s);
           const key = `${sc.name}|${t.key}`;

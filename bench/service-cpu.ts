@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { processCpuSeconds } from '../system/src/cpu';
+import { median, runAutocannon, type AutocannonRun } from './autocannon';
 import { startSystem } from '../system/src/system';
 
 const args = process.argv.slice(2);
@@ -111,51 +112,14 @@ process.on('exit', () => {
 /** CPU time (user + system) of a process so far, in µs, from /proc. */
 const cpuOf = (pid: number): number => processCpuSeconds(pid) * 1e6;
 
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  requests: number;
+/** One measurement with the run's connections and the scenario's headers. */
+const autocannon = (url: string, seconds: number, headers: string[]) =>
+  runAutocannon(url, { connections: CONNECTIONS, seconds, flags: headers.flatMap((h) => ['-H', h]) });
+
+interface Sample extends AutocannonRun {
   /** CPU µs per request of each measured process. */
   cpu: Record<string, number>;
 }
-
-/** One autocannon run, in its own process. */
-function autocannon(url: string, seconds: number, headers: string[]): Promise<Omit<Sample, 'cpu'>> {
-  const bin = path.join(path.dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
-  const flags = ['-c', String(CONNECTIONS), '-d', String(seconds), '-j', '--renderStatusCodes'];
-  for (const h of headers) flags.push('-H', h);
-  const proc = spawn(process.execPath, [bin, ...flags, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      const r = JSON.parse(out) as {
-        requests: { average: number; total: number };
-        latency: { p50: number; p99: number };
-        errors: number;
-        timeouts: number;
-        non2xx: number;
-      };
-      resolve({
-        rps: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        errors: r.errors + r.timeouts + r.non2xx,
-        requests: r.requests.total,
-      });
-    });
-  });
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** Signs a user up through the gateway and lists a ticket; returns the session cookie and the ticket's id. */
 async function arrange(gatewayUrl: string): Promise<{ cookie: string; ticketId: string }> {
