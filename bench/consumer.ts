@@ -42,7 +42,9 @@ function arg(name: string, fallback: string): string {
 
 /** The child: tickets' order.created consumer, reporting `stamp <eventId> <handlerStart> <handled>`. */
 async function consumerMain(): Promise<void> {
-  const { orderCreatedConsumer } = await import('../tickets/src/events/order-created-consumer');
+  // Loaded here, so the parent never loads tickets' code; `require`, as a dynamic `import()` of a path without its extension does not type-check under node16 resolution.
+  const { orderCreatedConsumer } =
+    require('../tickets/src/events/order-created-consumer') as typeof import('../tickets/src/events/order-created-consumer');
   const { db } = createDatabase(process.env.DATABASE_URL!, { max: 10, applicationName: 'tickets' });
   const nc = await connectNats({
     servers: process.env.NATS_URL!,
@@ -182,7 +184,9 @@ async function run(
 
   const onBus = new Map<string, number>();
   const sub = nc.subscribe('order.created', {
-    callback: (_err, m) => onBus.set((m.json() as { id: string }).id, now()),
+    callback: (_err, m) => {
+      onBus.set((m.json() as { id: string }).id, now());
+    },
   });
   const relay = new OutboxRelay({ pool: orders.pool, js: jetstream(nc), logger: silentLogger() });
   await relay.start();
