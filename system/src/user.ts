@@ -3,6 +3,7 @@
  * between requests. Used by the system tests and the load generator.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { ErrorBody, OrderResource, TicketResource } from '@ticketing/common';
 
 export interface ApiResponse<T = unknown> {
@@ -54,9 +55,10 @@ export class User {
     path: string,
     body?: unknown,
     route = `${method} ${path}`,
+    extraHeaders: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
     const started = performance.now();
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...extraHeaders };
     if (this.cookie) headers.cookie = this.cookie;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
@@ -173,8 +175,15 @@ export class User {
     return this.request('DELETE', `/api/orders/${id}`, undefined, 'DELETE /api/orders/:id');
   }
 
-  pay(orderId: string, token = 'tok_visa') {
-    return this.request<{ id: string }>('POST', '/api/payments', { orderId, token }, 'POST /api/payments');
+  /** Pays once; `idempotencyKey` makes a retry of the same payment finish it rather than start another. */
+  pay(orderId: string, token = 'tok_visa', idempotencyKey?: string) {
+    return this.request<{ id: string }>(
+      'POST',
+      '/api/payments',
+      { orderId, token },
+      'POST /api/payments',
+      idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    );
   }
 
   currentUser() {
@@ -188,7 +197,10 @@ export class User {
 
   /**
    * Pays, retrying while the payments service has not yet heard of the order (404: its replica
-   * lags the orders service by one event) or is briefly unavailable (502/503/0).
+   * lags the orders service by one event), is briefly unavailable (502/503/0), or still runs an
+   * earlier try (409). Every try carries one Idempotency-Key, as the contract asks of a client that
+   * retries: a try that failed after its attempt began (a 503 mid-payment) is finished by the next
+   * one instead of refused as "in progress" or "already paid".
    */
   async payWhenKnown(
     orderId: string,
@@ -196,9 +208,15 @@ export class User {
     timeoutMs = 30_000,
   ): Promise<ApiResponse<{ id: string }>> {
     const deadline = Date.now() + timeoutMs;
+    const idempotencyKey = randomUUID();
     for (;;) {
-      const res = await this.pay(orderId, token);
-      const retry = res.status === 404 || res.status === 502 || res.status === 503 || res.status === 0;
+      const res = await this.pay(orderId, token, idempotencyKey);
+      const retry =
+        res.status === 404 ||
+        res.status === 409 ||
+        res.status === 502 ||
+        res.status === 503 ||
+        res.status === 0;
       if (!retry || Date.now() > deadline) return res;
       await sleep(100);
     }
