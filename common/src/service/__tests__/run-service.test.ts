@@ -19,6 +19,15 @@ import { demoCatalog, demoConfigSpec, demoService } from './fixtures/demo-servic
 let nats: NatsServerHandle;
 let db: TestDatabase;
 
+/** The env every demo service starts with here, plus `extra`. */
+const demoEnv = (extra: Record<string, string> = {}) => ({
+  DATABASE_URL: db.url,
+  ...nats.env(NATS_TEST_USER),
+  DEMO_KEY: 'x',
+  PORT: '0',
+  ...extra,
+});
+
 beforeAll(async () => {
   nats = await startNatsServer();
   db = await createTestDatabase();
@@ -67,7 +76,7 @@ describe('runService', () => {
 
   it('starts, serves health, readiness and metrics, and publishes what a route commits', async () => {
     const service: RunningService = await startService(demoService, {
-      env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+      env: demoEnv(),
       logger: silentLogger(),
       catalog: demoCatalog,
     });
@@ -98,7 +107,7 @@ describe('runService', () => {
     const service = await startService(
       { ...demoService, configSpec: { ...demoConfigSpec, ...idempotencyConfigSpec } },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
         catalog: demoCatalog,
       },
@@ -116,13 +125,7 @@ describe('runService', () => {
 
   it('on stop with SHUTDOWN_DRAIN_MS, answers /readyz 503 while it still serves requests, then closes', async () => {
     const service: RunningService = await startService(demoService, {
-      env: {
-        DATABASE_URL: db.url,
-        ...nats.env(NATS_TEST_USER),
-        DEMO_KEY: 'x',
-        PORT: '0',
-        SHUTDOWN_DRAIN_MS: '3000',
-      },
+      env: demoEnv({ SHUTDOWN_DRAIN_MS: '3000' }),
       logger: silentLogger(),
       catalog: demoCatalog,
     });
@@ -151,7 +154,7 @@ describe('runService', () => {
         },
       },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
         catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
       },
@@ -186,7 +189,7 @@ describe('runService', () => {
         },
       },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
         catalog: demoCatalog,
       },
@@ -214,7 +217,7 @@ describe('runService', () => {
         background: async () => ({ stop: async () => void events.push('background stopped') }),
       },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
         catalog: demoCatalog,
       },
@@ -237,13 +240,7 @@ describe('runService', () => {
         consumerConcurrency: 2,
       },
       {
-        env: {
-          DATABASE_URL: db.url,
-          ...nats.env(NATS_TEST_USER),
-          DEMO_KEY: 'x',
-          PORT: '0',
-          CONSUMER_CONCURRENCY: 'overridden=8',
-        },
+        env: demoEnv({ CONSUMER_CONCURRENCY: 'overridden=8' }),
         logger: silentLogger(),
         catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
       },
@@ -285,7 +282,7 @@ describe('runService', () => {
         consumerConcurrency: concurrency,
       },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
         catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
       },
@@ -306,13 +303,7 @@ describe('runService', () => {
 
   it('refuses a DATABASE_POOL_MAX that is not a whole number, naming it', async () => {
     const start = startService(demoService, {
-      env: {
-        DATABASE_URL: db.url,
-        ...nats.env(NATS_TEST_USER),
-        DEMO_KEY: 'x',
-        PORT: '0',
-        DATABASE_POOL_MAX: 'lots',
-      },
+      env: demoEnv({ DATABASE_POOL_MAX: 'lots' }),
       logger: silentLogger(),
       catalog: demoCatalog,
     });
@@ -329,13 +320,7 @@ describe('runService', () => {
         consumerConcurrency: 8,
       },
       {
-        env: {
-          DATABASE_URL: db.url,
-          ...nats.env(NATS_TEST_USER),
-          DEMO_KEY: 'x',
-          PORT: '0',
-          DATABASE_POOL_MAX: '10',
-        },
+        env: demoEnv({ DATABASE_POOL_MAX: '10' }),
         logger: silentLogger(),
         catalog: { demo: { publishes: ['expiration.complete'], consumes: ['expiration.complete'] } },
       },
@@ -349,13 +334,7 @@ describe('runService', () => {
 
   it('refuses a CONSUMER_CONCURRENCY that names no consumer of the service, naming it', async () => {
     const start = startService(demoService, {
-      env: {
-        DATABASE_URL: db.url,
-        ...nats.env(NATS_TEST_USER),
-        DEMO_KEY: 'x',
-        PORT: '0',
-        CONSUMER_CONCURRENCY: 'order.created=4',
-      },
+      env: demoEnv({ CONSUMER_CONCURRENCY: 'order.created=4' }),
       logger: silentLogger(),
       catalog: demoCatalog,
     });
@@ -366,7 +345,7 @@ describe('runService', () => {
 
   it('refuses to start a service the catalog does not know, naming it', async () => {
     const start = startService(demoService, {
-      env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+      env: demoEnv(),
       logger: silentLogger(),
     });
 
@@ -382,7 +361,7 @@ describe('runService', () => {
         consumers: [defineConsumer('ticket.created', async () => undefined)],
       },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
       },
     );
@@ -396,7 +375,7 @@ describe('runService', () => {
     const start = startService(
       { ...demoService, consumers: () => [defineConsumer('order.created', async () => undefined)] },
       {
-        env: { DATABASE_URL: db.url, ...nats.env(NATS_TEST_USER), DEMO_KEY: 'x', PORT: '0' },
+        env: demoEnv(),
         logger: silentLogger(),
         catalog: demoCatalog,
       },
@@ -420,10 +399,7 @@ describe('runService', () => {
       {
         env: {
           PATH: process.env.PATH,
-          DATABASE_URL: db.url,
-          ...nats.env(NATS_TEST_USER),
-          DEMO_KEY: 'x',
-          PORT: '0',
+          ...demoEnv(),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
