@@ -76,17 +76,6 @@ export function extractW3CHeaders(headers: HeaderCarrier): Context {
   });
 }
 
-/** Sets `traceparent` (and `tracestate`) for `ctx` on outgoing headers, replacing any already there. */
-export function injectW3CHeaders(ctx: Context, headers: HeaderCarrier): void {
-  delete headers.traceparent;
-  delete headers.tracestate;
-  w3c.inject(ctx, headers, {
-    set: (c, key, value) => {
-      c[key] = value;
-    },
-  });
-}
-
 /** The `traceresponse` value naming a span, or undefined for a span that is not recording a real trace. */
 export function traceresponseOf(sc: SpanContext): string | undefined {
   if (!isSpanContextValid(sc)) return undefined;
