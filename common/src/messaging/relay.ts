@@ -7,6 +7,9 @@ import { contextFromTraceparent, spanContextFromTraceparent } from '../telemetry
 import { OUTBOX_CHANNEL } from './outbox';
 
 /** Options of an outbox relay. */
+/** Batches a relay has in flight unless told otherwise (`batchesInFlight`). */
+export const DEFAULT_BATCHES_IN_FLIGHT = 2;
+
 export interface RelayOptions {
   pool: Pool;
   js: JetStreamClient;
@@ -114,7 +117,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 200));
-    this.batchesInFlight = Math.max(1, options.batchesInFlight ?? 2);
+    this.batchesInFlight = Math.max(1, options.batchesInFlight ?? DEFAULT_BATCHES_IN_FLIGHT);
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;

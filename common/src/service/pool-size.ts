@@ -1,11 +1,12 @@
 import { ConfigError } from '../config/config';
+import { DEFAULT_BATCHES_IN_FLIGHT } from '../messaging/relay';
 
 /**
- * Connections an outbox relay may hold at once: its batches in flight (`batchesInFlight`, 2 by
- * default, each a transaction until its rows are marked), its LISTEN connection, and one for its
- * housekeeping queries (retention cleanup, the next due time).
+ * Connections an outbox relay may hold at once: its batches in flight (each a transaction until its
+ * rows are marked), its LISTEN connection, and one for its housekeeping queries (retention
+ * cleanup, the next due time).
  */
-export const RELAY_CONNECTIONS = 4;
+export const RELAY_CONNECTIONS = DEFAULT_BATCHES_IN_FLIGHT + 2;
 
 /**
  * The share of the pool left to HTTP routes and background work (inbox and idempotency-key
