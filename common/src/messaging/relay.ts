@@ -6,10 +6,10 @@ import type { Logger } from 'pino';
 import { contextFromTraceparent, spanContextFromTraceparent } from '../telemetry/context';
 import { OUTBOX_CHANNEL } from './outbox';
 
-/** Options of an outbox relay. */
 /** Batches a relay has in flight unless told otherwise (`batchesInFlight`). */
 export const DEFAULT_BATCHES_IN_FLIGHT = 2;
 
+/** Options of an outbox relay. */
 export interface RelayOptions {
   pool: Pool;
   js: JetStreamClient;
