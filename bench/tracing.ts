@@ -146,6 +146,21 @@ function serviceCpuPerRequest(list: Result[], service: string): number {
   return ms / list.reduce((a, r) => a + r.requests, 0);
 }
 
+/** Two-sided 95 % Student's t for 1 to 10 degrees of freedom; 1.96 past that. */
+const T95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+
+/**
+ * The mean of the rounds' ratios and its 95 % interval: side by side, one round can split the two
+ * cores unevenly between the systems, so a single run's figure says little without its spread.
+ */
+function meanWithInterval(values: number[]): { mean: number; low: number; high: number } {
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  if (values.length < 2) return { mean, low: mean, high: mean };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
+  const half = (T95[values.length - 2] ?? 1.96) * Math.sqrt(variance / values.length);
+  return { mean, low: mean - half, high: mean + half };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -187,6 +202,9 @@ async function main(): Promise<void> {
   const off = side(false);
   const on = side(true);
   const ratio = rate(on, (r) => r.requests) / rate(off, (r) => r.requests);
+  const interval = meanWithInterval(roundRatios);
+  const cpuSecondsPerSecond = (list: Result[]) =>
+    sum(list, (r) => CPU_GROUPS.reduce((a, g) => a + r.cpuMs[g], 0)) / 1000 / sum(list, (r) => r.seconds);
   process.stdout.write(
     [
       '',
@@ -208,7 +226,11 @@ async function main(): Promise<void> {
       '',
       `throughput with tracing on / off: ${ratio.toFixed(3)} (bar: >= 0.9)`,
       `rounds on / off: ${roundRatios.map((x) => x.toFixed(3)).join(', ')}; median ${median(roundRatios).toFixed(3)}, lowest ${Math.min(...roundRatios).toFixed(3)}`,
+      `mean of rounds ${interval.mean.toFixed(3)}, 95 % interval ${interval.low.toFixed(3)} to ${interval.high.toFixed(3)}`,
       `CPU per request with tracing off / on: ${(cpuPerRequest(off) / cpuPerRequest(on)).toFixed(3)}`,
+      // Each system's share of the machine: a throughput ratio far from the CPU ratio means the
+      // two did not get the cores alike, not that tracing cost more.
+      `CPU seconds used per second of load: off ${cpuSecondsPerSecond(off).toFixed(2)}, on ${cpuSecondsPerSecond(on).toFixed(2)}`,
       '',
     ].join('\n'),
   );
