@@ -11,6 +11,8 @@
  *   plain JetStream publishes of the same messages (one connection, 250 in flight, with message
  *   ids, no database). Relays and baseline connect alike, with common's connectNats.
  *   Completion is counted from the relays' `onBatch` reports, so measuring costs the database nothing.
+ *   Beside each rate, the CPU per event of this process, PostgreSQL (its whole tree) and
+ *   nats-server over the drain alone: on 2 shared cores, their sum is what bounds the rate.
  * - latency under load: a producer commits outbox rows at `--rate` events/s (open loop, `--per-tx`
  *   events per transaction) into one database; one relay publishes them; a consumer of another
  *   database, run by common's consumer machinery, records when each event's handler starts. The
@@ -34,6 +36,7 @@ import {
 } from '@ticketing/common';
 import { startLocalPostgres } from '@ticketing/common/local';
 import { startNatsServer, startTestConsumer, type NatsServerHandle } from '@ticketing/common/testing';
+import { startCpuWindow, type MeteredProcess } from '../system/src/cpu';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -60,12 +63,32 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Runs `f`, also returning the CPU time (user + system, ms) this process spent meanwhile. */
-async function withCpu<T>(f: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
-  const before = process.cpuUsage();
-  const value = await f();
-  const used = process.cpuUsage(before);
-  return { value, cpuMs: (used.user + used.system) / 1000 };
+/** A drain's or the baseline's rate, and the CPU each process spent per event while it ran. */
+interface Drained {
+  rate: number;
+  /** CPU microseconds per event, by process (this process, PostgreSQL's tree, nats-server). */
+  cpuUs: Record<string, number>;
+}
+
+/**
+ * The processes whose CPU the drain figures count: this one (the relays, or the baseline's
+ * publisher), PostgreSQL with its backends, and nats-server. On 2 cores their sum per event is
+ * what bounds a rate; the filling of the outbox before the clock starts is not counted.
+ */
+let metered: MeteredProcess[] = [];
+
+/** Starts counting CPU and time; the returned function ends both and gives the figures for EVENTS events. */
+function measureDrain(): () => Drained {
+  const window = startCpuWindow(metered);
+  const started = performance.now();
+  return () => {
+    const seconds = (performance.now() - started) / 1000;
+    const used = window.end();
+    return {
+      rate: EVENTS / seconds,
+      cpuUs: Object.fromEntries(used.rows.map((row) => [row.name, (row.seconds * 1e6) / EVENTS])),
+    };
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,13 +125,13 @@ function connectAsService(nats: NatsServerHandle): Promise<NatsConnection> {
  * Events/s of plain JetStream publishes on one connection, 250 in flight at a time (a relay
  * batch's worth, awaited together), each with a message id.
  */
-async function baseline(nats: NatsServerHandle): Promise<number> {
+async function baseline(nats: NatsServerHandle): Promise<Drained> {
   const admin = await nats.connect();
   await (await jetstreamManager(admin)).streams.purge(STREAM_NAME);
   await admin.close();
   const nc = await connectAsService(nats);
   const js = jetstream(nc);
-  const started = performance.now();
+  const finish = measureDrain();
   for (let i = 0; i < EVENTS; i += BATCH_SIZE) {
     const batch = [];
     for (let j = i; j < Math.min(EVENTS, i + BATCH_SIZE); j++) {
@@ -117,13 +140,13 @@ async function baseline(nats: NatsServerHandle): Promise<number> {
     }
     await Promise.all(batch);
   }
-  const rate = EVENTS / ((performance.now() - started) / 1000);
+  const drained = finish();
   await nc.close();
-  return rate;
+  return drained;
 }
 
 /** Events/s at which `relays` relays (each with its own connection) drain a backlog of EVENTS rows. */
-async function drain(nats: NatsServerHandle, db: DatabaseHandle, relays: number): Promise<number> {
+async function drain(nats: NatsServerHandle, db: DatabaseHandle, relays: number): Promise<Drained> {
   const admin = await nats.connect();
   await (await jetstreamManager(admin)).streams.purge(STREAM_NAME);
   await admin.close();
@@ -150,16 +173,16 @@ async function drain(nats: NatsServerHandle, db: DatabaseHandle, relays: number)
         },
       }),
   );
-  const started = performance.now();
+  const finish = measureDrain();
   await Promise.all(rs.map((r) => r.start()));
   await drained;
-  const seconds = (performance.now() - started) / 1000;
+  const result = finish();
   await Promise.all(rs.map((r) => r.stop()));
   await Promise.all(conns.map((c) => c.close()));
   const left = (await db.pool.query('select count(*)::int as n from outbox where published_at is null'))
     .rows[0].n;
   if (left !== 0) throw new Error(`${left} rows left unpublished`);
-  return EVENTS / seconds;
+  return result;
 }
 
 /**
@@ -298,6 +321,11 @@ async function main() {
     databases: ['bench_producer_test', 'bench_consumer_test'],
   });
   const nats = await startNatsServer();
+  metered = [
+    { name: 'this process', pid: () => process.pid },
+    { name: 'PostgreSQL', pid: () => pg.pid() ?? -1, tree: true },
+    { name: 'nats-server', pid: () => nats.pid() ?? -1 },
+  ];
   try {
     // The open-loop producer may queue for a connection on a busy machine: it waits rather than fails.
     const producer = createDatabase(pg.url('bench_producer_test'), { max: 20, connectTimeoutMs: 120_000 });
@@ -315,32 +343,36 @@ async function main() {
     await baseline(nats);
     await drain(nats, producer, 1);
     const ratios = { one: [] as number[], four: [] as number[] };
-    const cpu = { raw: 0, one: 0, four: 0 };
+    const runs = { baseline: [] as Drained[], '1 relay': [] as Drained[], '4 relays': [] as Drained[] };
     for (let round = 1; round <= ROUNDS; round++) {
       // The baseline runs between the two relay figures, so a drift in the machine's load
       // during a round weighs on both sides alike.
-      const one = await withCpu(() => drain(nats, producer, 1));
-      const raw = await withCpu(() => baseline(nats));
-      const four = await withCpu(() => drain(nats, producer, 4));
-      ratios.one.push(one.value / raw.value);
-      ratios.four.push(four.value / raw.value);
-      cpu.raw += raw.cpuMs;
-      cpu.one += one.cpuMs;
-      cpu.four += four.cpuMs;
+      const one = await drain(nats, producer, 1);
+      const raw = await baseline(nats);
+      const four = await drain(nats, producer, 4);
+      ratios.one.push(one.rate / raw.rate);
+      ratios.four.push(four.rate / raw.rate);
+      runs.baseline.push(raw);
+      runs['1 relay'].push(one);
+      runs['4 relays'].push(four);
       console.log(
-        `round ${round}: baseline ${Math.round(raw.value)} msg/s; 1 relay ${Math.round(one.value)}/s (${(one.value / raw.value).toFixed(2)} x); ` +
-          `4 relays ${Math.round(four.value)}/s (${(four.value / raw.value).toFixed(2)} x)`,
+        `round ${round}: baseline ${Math.round(raw.rate)} msg/s; 1 relay ${Math.round(one.rate)}/s (${(one.rate / raw.rate).toFixed(2)} x); ` +
+          `4 relays ${Math.round(four.rate)}/s (${(four.rate / raw.rate).toFixed(2)} x)`,
       );
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const perEvent = (ms: number) => ((ms * 1000) / (ROUNDS * EVENTS)).toFixed(0);
     console.log(
       `drain, median of ${ROUNDS} rounds: 1 relay ${median(ratios.one).toFixed(2)} x baseline, 4 relays ${median(ratios.four).toFixed(2)} x`,
     );
-    console.log(
-      `this process's CPU per event: baseline ${perEvent(cpu.raw)} us, 1 relay ${perEvent(cpu.one)} us, 4 relays ${perEvent(cpu.four)} us ` +
-        `(the relay figures include filling the outbox)`,
-    );
+    // Where each event's CPU went (medians over the rounds): with every process on the same 2
+    // cores, the sum is what the rate can be at most (2 s of CPU per second).
+    for (const [label, list] of Object.entries(runs)) {
+      const perProcess = metered.map(
+        (m) => `${m.name} ${median(list.map((d) => d.cpuUs[m.name] ?? 0)).toFixed(0)}`,
+      );
+      const total = median(list.map((d) => Object.values(d.cpuUs).reduce((a, v) => a + v, 0)));
+      console.log(`CPU per event (us), ${label}: ${perProcess.join(', ')}; all ${total.toFixed(0)}`);
+    }
 
     const load = await latencyUnderLoad(nats, producer, consumerDb);
     console.log(
