@@ -3,7 +3,10 @@
  * `GET /api/tickets/:id` and auth's `GET /api/users/currentuser` (signed in), each hit directly on
  * the service and through the gateway, side by side in one run.
  *
- *   npm run build && npx tsx bench/service-cpu.ts [--seconds 3] [--rounds 7] [--connections 20] [--out bench/results/service-cpu.md] [--profile DIR]
+ *   npm run build && npx tsx bench/service-cpu.ts [--seconds 3] [--rounds 7] [--connections 20] [--out FILE] [--profile DIR]
+ *
+ * The report goes to standard output, and to FILE with `--out`. bench/results/service-cpu.md is
+ * the curated history of runs (each with its date, code and circumstances), not this output.
  *
  * `--profile DIR` makes auth, tickets and the system's parent process write V8 CPU profiles into DIR
  * when they stop (open them in Chrome DevTools or speedscope).
@@ -40,7 +43,8 @@ const PROFILE_DIR = arg('profile');
 const IDLE_MS = 2_000;
 /** Issue 12's acceptance: the ticket read through the gateway at this fraction of it direct, or more. */
 const BAR = 0.8;
-const OUT = path.resolve(arg('out') ?? path.join(__dirname, 'results', 'service-cpu.md'));
+const OUT_ARG = arg('out');
+const OUT = OUT_ARG === undefined ? undefined : path.resolve(OUT_ARG);
 const repoRoot = path.resolve(__dirname, '..');
 
 /** What the system child tells the parent once everything answers. */
@@ -286,9 +290,12 @@ async function main(): Promise<void> {
       '',
     );
     const report = lines.join('\n');
-    fs.mkdirSync(path.dirname(OUT), { recursive: true });
-    fs.writeFileSync(OUT, `${report}\n`);
-    process.stdout.write(`${report}\nwritten to ${path.relative(repoRoot, OUT)}\n`);
+    process.stdout.write(`${report}\n`);
+    if (OUT) {
+      fs.mkdirSync(path.dirname(OUT), { recursive: true });
+      fs.writeFileSync(OUT, `${report}\n`);
+      process.stdout.write(`written to ${path.relative(repoRoot, OUT)}\n`);
+    }
   } finally {
     sys.kill('SIGTERM');
     await new Promise((r) => sys.once('exit', r));
