@@ -20,7 +20,6 @@
  *   bar: p99 <= 15 ms at 1,000 events/s).
  * - latency alone: one event at a time, vs. a bare JetStream publish-to-handler round trip.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -46,6 +45,7 @@ import {
   type NatsServerHandle,
 } from '@ticketing/common/testing';
 import { startCpuWindow, type MeteredProcess } from '../system/src/cpu';
+import { spawnTsxChild } from './tsx-child';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -277,18 +277,12 @@ async function startConsumerProcess(
   databaseUrl: string,
 ): Promise<{ handledAt: Map<string, number>; stop(): Promise<void> }> {
   const { user, password } = nats.credentials(NATS_TEST_USER);
-  // npm's variables (npx) stay here: tsx started under them in a child did not get going.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), __filename, CONSUMER_CHILD], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: {
-      ...env,
-      BENCH_NATS_URL: nats.url,
-      BENCH_NATS_USER: user,
-      BENCH_NATS_PASSWORD: password,
-      BENCH_DATABASE_URL: databaseUrl,
-      BENCH_CONSUMER_CONCURRENCY: String(CONSUMER_CONCURRENCY),
-    },
+  const child = spawnTsxChild(__filename, [CONSUMER_CHILD], {
+    BENCH_NATS_URL: nats.url,
+    BENCH_NATS_USER: user,
+    BENCH_NATS_PASSWORD: password,
+    BENCH_DATABASE_URL: databaseUrl,
+    BENCH_CONSUMER_CONCURRENCY: String(CONSUMER_CONCURRENCY),
   });
   const handledAt = new Map<string, number>();
   const exited = once(child, 'exit');

@@ -43,8 +43,7 @@ const PROFILE_DIR = arg('profile');
 const IDLE_MS = 2_000;
 /** Issue 12's acceptance: the ticket read through the gateway at this fraction of it direct, or more. */
 const BAR = 0.8;
-const OUT_ARG = arg('out');
-const OUT = OUT_ARG === undefined ? undefined : path.resolve(OUT_ARG);
+const OUT = arg('out');
 const repoRoot = path.resolve(__dirname, '..');
 
 /** What the system child tells the parent once everything answers. */
@@ -292,9 +291,10 @@ async function main(): Promise<void> {
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);
     if (OUT) {
-      fs.mkdirSync(path.dirname(OUT), { recursive: true });
-      fs.writeFileSync(OUT, `${report}\n`);
-      process.stdout.write(`written to ${path.relative(repoRoot, OUT)}\n`);
+      const file = path.resolve(OUT);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${report}\n`);
+      process.stdout.write(`written to ${path.relative(repoRoot, file)}\n`);
     }
   } finally {
     sys.kill('SIGTERM');

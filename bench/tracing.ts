@@ -14,12 +14,13 @@
  * through system/src/cpu.ts, Linux): what tracing costs in work, which depends less on how busy the
  * machine is than throughput does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import { startCpuWindow, type MeteredProcess } from '../system/src/cpu';
 import { runLoad } from '../system/src/load';
 import { startSystem, type RunningSystem } from '../system/src/system';
+import { spawnTsxChild } from './tsx-child';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -119,13 +120,7 @@ async function child(tracing: boolean): Promise<void> {
 }
 
 function startChild(tracing: boolean): { proc: ChildProcess; ready: Promise<void>; result: Promise<Result> } {
-  // npm's variables (npx) stay here: tsx started under them in a child did not get going.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-  const proc = spawn(
-    process.execPath,
-    [require.resolve('tsx/cli'), __filename, ...args, '--child', tracing ? 'on' : 'off'],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env },
-  );
+  const proc = spawnTsxChild(__filename, [...args, '--child', tracing ? 'on' : 'off']);
   let readyResolve!: () => void;
   let resultResolve!: (r: Result) => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
